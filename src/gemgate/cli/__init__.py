@@ -1,0 +1,22 @@
+"""The ``gemgate`` command line."""
+
+from __future__ import annotations
+
+import click
+
+from gemgate import __version__
+
+
+@click.group()
+@click.version_option(__version__, prog_name="gemgate")
+def main() -> None:
+    """gemgate: safe, exact, cost-aware calls to Google's Gemini API."""
+
+
+def _register() -> None:
+    from gemgate.cli.emulator_cmd import emulator
+
+    main.add_command(emulator)
+
+
+_register()

@@ -1,0 +1,306 @@
+"""``GeminiAPIClient``: the composition root that reads settings and wires the pipeline.
+
+::
+
+    async with GeminiAPIClient.from_config() as client:
+        result = await client.generate("Why is the sky blue?", user_id="u1", feature="faq")
+        print(result.text, result.cost_usd, result.usage.total)
+
+        async with client.stream("Tell me a story") as chunks:
+            async for chunk in chunks:
+                print(chunk.text, end="")
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from gemgate.client.call import Call, Result
+from gemgate.client.stages import Stages
+from gemgate.client.stream import Stream
+from gemgate.clock import Clock, SystemClock
+from gemgate.config import Settings, load_settings
+from gemgate.cost import CostTracker
+from gemgate.credentials import Secret, find_api_key
+from gemgate.errors import PromptBlocked
+from gemgate.observability import AuditLog, EventBus, Listener, Metrics
+from gemgate.queue import AdmissionQueue, Priority
+from gemgate.ratelimit import Limits, RateLimiter, estimate_tokens
+from gemgate.resilience import RetryPolicy
+from gemgate.transport import Auth, Transport, TransportOptions
+from gemgate.wire import (
+    Contents,
+    CountTokensResponse,
+    Endpoint,
+    GenerateResponse,
+    build_generate_body,
+    normalize_contents,
+    parse_count_tokens,
+    parse_generate_response,
+    prompt_text,
+)
+
+__all__ = ["GeminiAPIClient"]
+
+
+def endpoints_of(settings: Settings, base_url: str | None = None) -> list[Endpoint]:
+    """The ordered endpoints the settings describe (one per Vertex region)."""
+    e = settings.endpoint
+    url = base_url or e.base_url
+    if e.kind == "developer":
+        return [Endpoint("developer", e.api_version, url)]
+    return [Endpoint("vertex", e.api_version, url, e.project, r) for r in e.regions]
+
+
+def _transport_options(settings: Settings) -> TransportOptions:
+    t = settings.transport
+    return TransportOptions(
+        pool_size=t.pool_size,
+        pool_size_per_host=t.pool_size_per_host,
+        keepalive_s=t.keepalive_s,
+        dns_cache_ttl_s=t.dns_cache_ttl_s,
+        connect_timeout_s=t.connect_timeout_s,
+        read_timeout_s=t.read_timeout_s,
+        total_timeout_s=t.total_timeout_s,
+    )
+
+
+def _limits(settings: Settings, window_s: float) -> dict[str, Limits]:
+    limits: dict[str, Limits] = {}
+    for name in settings.catalog.names():
+        model = settings.catalog.get(name)
+        if model.rpm or model.tpm:
+            limits[name] = Limits(model.rpm, model.tpm, window_s)
+    return limits
+
+
+class GeminiAPIClient:
+    """Calls Gemini through admission, rate limits, retries, cost tracking and audit."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        auth: Auth | None,
+        *,
+        base_url: str | None = None,
+        clock: Clock | None = None,
+        limiter: RateLimiter | None = None,
+        listeners: Iterable[Listener] = (),
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.bus = EventBus()
+        self.metrics = Metrics()
+        self.costs = CostTracker()
+        subscribers: list[Listener] = [self.metrics, AuditLog(), *listeners]
+        for listener in subscribers:
+            self.bus.subscribe(listener)
+        self._auth = auth
+        self.transport = Transport(_transport_options(settings))
+        r = settings.retry
+        self.stages = Stages(
+            clock=self.clock,
+            bus=self.bus,
+            queue=AdmissionQueue(settings.concurrency),
+            limiter=limiter or RateLimiter(_limits(settings, 60.0), self.clock),
+            retry=RetryPolicy(r.max_attempts, r.base_delay_s, r.max_delay_s),
+            catalog=settings.catalog,
+            costs=self.costs,
+            endpoints=endpoints_of(settings, base_url),
+        )
+
+    @classmethod
+    def from_config(
+        cls,
+        path: str | Path | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        api_key: str | Secret | None = None,
+        base_url: str | None = None,
+        **kwargs: Any,
+    ) -> GeminiAPIClient:
+        """Settings from ``gemgate.toml`` and the environment; the key from the environment
+        (``GEMGATE_API_KEY``, ``GEMINI_API_KEY``, ``GOOGLE_API_KEY``) unless given."""
+        env = os.environ if env is None else env
+        settings = load_settings(path, env)
+        if api_key is None:
+            secret = find_api_key(env, settings.api_key_env, settings.api_key_file)
+        else:
+            secret = api_key if isinstance(api_key, Secret) else Secret(api_key)
+        bearer = settings.endpoint.kind == "vertex" and settings.endpoint.project is not None
+        auth = Auth(secret, "bearer") if bearer else Auth(secret, "api_key")
+        return cls(settings, auth, base_url=base_url, **kwargs)
+
+    async def __aenter__(self) -> GeminiAPIClient:
+        self.transport.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self.transport.close()
+
+    def __repr__(self) -> str:
+        return f"<GeminiAPIClient endpoints={[e.name for e in self.stages.endpoints]}>"
+
+    def _call(
+        self,
+        method: str,
+        body: dict[str, Any],
+        model: str | None,
+        *,
+        user_id: str | None = None,
+        feature: str | None = None,
+        team: str | None = None,
+        priority: int = Priority.NORMAL,
+        deadline_s: float | None = None,
+        request_id: str | None = None,
+    ) -> Call:
+        now = self.clock.monotonic()
+        return Call(
+            id=request_id or uuid.uuid4().hex,
+            model=model or self.settings.default_model,
+            method=method,
+            body=body,
+            estimate=estimate_tokens(prompt_text(body)),
+            priority=int(priority),
+            created_at=now,
+            deadline_at=None if deadline_s is None else now + deadline_s,
+            user=user_id,
+            feature=feature,
+            team=team,
+        )
+
+    async def generate(
+        self,
+        contents: Contents,
+        *,
+        model: str | None = None,
+        system_instruction: str | Mapping[str, Any] | None = None,
+        generation_config: Mapping[str, Any] | None = None,
+        safety_settings: Sequence[Mapping[str, Any]] | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        **attribution: Any,
+    ) -> Result:
+        """One ``generateContent`` call through the whole pipeline.
+
+        ``attribution``: ``user_id``, ``feature``, ``team``, ``priority``, ``deadline_s``,
+        ``request_id`` — kept by gemgate, never sent to the API.
+        """
+        body = build_generate_body(
+            contents,
+            system_instruction=system_instruction,
+            generation_config=generation_config,
+            safety_settings=safety_settings,
+            tools=tools,
+        )
+        call = self._call("generateContent", body, model, **attribution)
+        s = self.stages
+        async with s.recorded(call), s.admitted(call), s.limited(call):
+            await s.attempts(call, self._send)
+        return Result.of(call)
+
+    async def _send(self, call: Call, endpoint: Endpoint) -> None:
+        call.sent = True
+        obj = await self.transport.request_json(
+            "POST",
+            endpoint.method_url(call.model, call.method),
+            body=call.body,
+            auth=self._auth,
+            timeout_s=call.remaining(self.clock.monotonic()),
+        )
+        _accept(call, parse_generate_response(obj))
+
+    def stream(
+        self,
+        contents: Contents,
+        *,
+        model: str | None = None,
+        system_instruction: str | Mapping[str, Any] | None = None,
+        generation_config: Mapping[str, Any] | None = None,
+        safety_settings: Sequence[Mapping[str, Any]] | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        **attribution: Any,
+    ) -> Stream:
+        """``streamGenerateContent``: chunks as they arrive. Retried only before the first
+        chunk; after it, a failure ends the stream with a typed error and the usage seen so far
+        is still accounted."""
+        body = build_generate_body(
+            contents,
+            system_instruction=system_instruction,
+            generation_config=generation_config,
+            safety_settings=safety_settings,
+            tools=tools,
+        )
+        call = self._call("streamGenerateContent", body, model, **attribution)
+        return Stream(self._chunks(call), call)
+
+    async def _chunks(self, call: Call) -> AsyncGenerator[GenerateResponse, None]:
+        s = self.stages
+        async with s.recorded(call), s.admitted(call), s.limited(call):
+            first, rest = await s.attempts(call, self._open_stream)
+            yield first
+            async for obj in rest:
+                chunk = parse_generate_response(obj)
+                _accept(call, chunk)
+                yield chunk
+
+    async def _open_stream(
+        self, call: Call, endpoint: Endpoint
+    ) -> tuple[GenerateResponse, AsyncGenerator[Any, None]]:
+        call.sent = True
+        events = self.transport.stream_json(
+            endpoint.method_url(call.model, call.method),
+            body=call.body,
+            auth=self._auth,
+            timeout_s=call.remaining(self.clock.monotonic()),
+        )
+        try:
+            first = parse_generate_response(await anext(events))
+            _accept(call, first)
+        except BaseException:
+            await events.aclose()
+            raise
+        return first, events
+
+    async def count_tokens(
+        self, contents: Contents, *, model: str | None = None, **attribution: Any
+    ) -> CountTokensResponse:
+        """``countTokens`` (free of charge: no rate-limit reservation, no cost)."""
+        call = self._call(
+            "countTokens", {"contents": normalize_contents(contents)}, model, **attribution
+        )
+        s = self.stages
+        async with s.recorded(call), s.admitted(call):
+            return await s.attempts(call, self._send_count)
+
+    async def _send_count(self, call: Call, endpoint: Endpoint) -> CountTokensResponse:
+        obj = await self.transport.request_json(
+            "POST",
+            endpoint.method_url(call.model, call.method),
+            body=call.body,
+            auth=self._auth,
+            timeout_s=call.remaining(self.clock.monotonic()),
+        )
+        return parse_count_tokens(obj)
+
+
+def _accept(call: Call, response: GenerateResponse) -> None:
+    """Take in a response or stream chunk: keep the last usage (cumulative, never summed)."""
+    call.response = response
+    if response.usage.total or response.usage.prompt:
+        call.usage = response.usage
+    call.text_parts.append(response.text)
+    if response.block_reason and not response.candidates:
+        raise PromptBlocked(response.block_reason, request_id=call.id)

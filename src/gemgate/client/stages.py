@@ -1,0 +1,178 @@
+"""The stages of the request path, each thin and testable alone.
+
+Lifecycle stages wrap the whole request (for a stream: until its last chunk) as async context
+managers, outermost first: ``recorded`` (state, cost, audit event) → ``admitted`` (priority queue
+and concurrency cap) → ``limited`` (rate-limit reservation, reconciled after). Inside them
+``attempts`` runs the retry loop, routing each attempt to an endpoint and sending it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from gemgate.client.call import Call
+from gemgate.clock import Clock
+from gemgate.config import ModelCatalog
+from gemgate.cost import CostTracker, cost_of
+from gemgate.errors import (
+    ConnectionFailed,
+    GemgateError,
+    MalformedResponse,
+    Rejected,
+    RequestTimeout,
+    ServerError,
+)
+from gemgate.observability import (
+    AttemptFailed,
+    EventBus,
+    RequestFinished,
+    RequestState,
+    StateChanged,
+)
+from gemgate.queue import AdmissionQueue
+from gemgate.ratelimit import RateLimiter
+from gemgate.resilience import GiveUp, RetryPolicy
+from gemgate.wire import Endpoint
+
+__all__ = ["Stages"]
+
+T = TypeVar("T")
+Send = Callable[[Call, Endpoint], Awaitable[T]]
+
+_FAILOVER_ON = (ServerError, RequestTimeout, ConnectionFailed, MalformedResponse)
+
+
+class Stages:
+    """The components of one client, and the stages that run a call through them."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        bus: EventBus,
+        queue: AdmissionQueue,
+        limiter: RateLimiter,
+        retry: RetryPolicy,
+        catalog: ModelCatalog,
+        costs: CostTracker,
+        endpoints: Sequence[Endpoint],
+    ) -> None:
+        self.clock, self.bus, self.queue, self.limiter = clock, bus, queue, limiter
+        self.retry, self.catalog, self.costs = retry, catalog, costs
+        self.endpoints = tuple(endpoints)
+
+    def transition(self, call: Call, new: RequestState) -> None:
+        old, call.state = call.state, new
+        self.bus.emit(StateChanged(call.id, old, new, self.clock.monotonic()))
+
+    @asynccontextmanager
+    async def recorded(self, call: Call) -> AsyncIterator[None]:
+        """Final state, cost and the audit event, whatever the outcome."""
+        error: BaseException | None = None
+        try:
+            yield
+        except BaseException as exc:
+            error = exc
+            if isinstance(exc, GemgateError) and exc.request_id is None:
+                exc.request_id = call.id
+            raise
+        finally:
+            self._finish(call, error)
+
+    def _finish(self, call: Call, error: BaseException | None) -> None:
+        call.latency_ms = (self.clock.monotonic() - call.created_at) * 1000
+        if call.sent:
+            call.cost_usd = cost_of(self.catalog.get(call.model), call.usage)
+            self.costs.record(
+                call.cost_usd,
+                call.usage,
+                model=call.model,
+                user=call.user,
+                feature=call.feature,
+                team=call.team,
+            )
+        if error is None:
+            final = RequestState.COMPLETED
+        else:
+            final = RequestState.REJECTED if isinstance(error, Rejected) else RequestState.FAILED
+        self.transition(call, final)
+        self.bus.emit(_finished(call, error))
+
+    @asynccontextmanager
+    async def admitted(self, call: Call) -> AsyncIterator[None]:
+        """Wait for a slot under the concurrency cap, by priority, within the deadline."""
+        self.transition(call, RequestState.QUEUED)
+        start = self.clock.monotonic()
+        await self.queue.acquire(call.priority, call.remaining(start))
+        call.queue_ms = (self.clock.monotonic() - start) * 1000
+        try:
+            yield
+        finally:
+            self.queue.release()
+
+    @asynccontextmanager
+    async def limited(self, call: Call) -> AsyncIterator[None]:
+        """Reserve the request and its estimated tokens; reconcile or give back after."""
+        reservation = await self.limiter.acquire(
+            call.model, call.estimate, deadline_at=call.deadline_at
+        )
+        call.throttled_ms = reservation.waited_s * 1000
+        try:
+            yield
+        finally:
+            if not call.sent:
+                self.limiter.release(reservation)
+            elif call.usage.prompt:
+                self.limiter.reconcile(reservation, call.usage.prompt)
+
+    def route(self, call: Call, previous: BaseException | None) -> Endpoint:
+        """The first endpoint, or the next one after a failure that failover helps with."""
+        if isinstance(previous, _FAILOVER_ON):
+            call.endpoint_index = (call.endpoint_index + 1) % len(self.endpoints)
+        return self.endpoints[call.endpoint_index]
+
+    async def attempts(self, call: Call, send: Send[T]) -> T:
+        """The retry loop: the only layer of gemgate that retries."""
+        previous: BaseException | None = None
+        while True:
+            call.attempts += 1
+            endpoint = self.route(call, previous)
+            call.region = endpoint.name
+            self.transition(call, RequestState.PROCESSING)
+            try:
+                return await send(call, endpoint)
+            except GemgateError as exc:
+                now = self.clock.monotonic()
+                decision = self.retry.decide(exc, call.attempts, call.remaining(now))
+                delay = None if isinstance(decision, GiveUp) else decision.delay
+                self.bus.emit(
+                    AttemptFailed(call.id, call.attempts, type(exc).__name__, exc.status, delay)
+                )
+                if delay is None:
+                    raise
+                previous = exc
+            self.transition(call, RequestState.RETRYING)
+            await self.clock.sleep(delay)
+
+
+def _finished(call: Call, error: BaseException | None) -> RequestFinished:
+    return RequestFinished(
+        request_id=call.id,
+        model=call.model,
+        state=call.state or RequestState.FAILED,
+        attempts=call.attempts,
+        latency_ms=call.latency_ms,
+        queue_ms=call.queue_ms,
+        throttled_ms=call.throttled_ms,
+        region=call.region,
+        user=call.user,
+        feature=call.feature,
+        team=call.team,
+        prompt_tokens=call.usage.prompt,
+        output_tokens=call.usage.output + call.usage.thoughts,
+        total_tokens=call.usage.total,
+        cost_usd=call.cost_usd,
+        error=None if error is None else f"{type(error).__name__}: {error}",
+    )

@@ -1,0 +1,27 @@
+"""Observability: the event vocabulary, metrics and the audit trail."""
+
+from gemgate.observability.audit import AuditLog, audit_record
+from gemgate.observability.events import (
+    AttemptFailed,
+    Event,
+    EventBus,
+    Listener,
+    RequestFinished,
+    RequestState,
+    StateChanged,
+)
+from gemgate.observability.metrics import Metrics, percentile
+
+__all__ = [
+    "AttemptFailed",
+    "AuditLog",
+    "Event",
+    "EventBus",
+    "Listener",
+    "Metrics",
+    "RequestFinished",
+    "RequestState",
+    "StateChanged",
+    "audit_record",
+    "percentile",
+]

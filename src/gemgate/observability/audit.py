@@ -1,0 +1,43 @@
+"""The audit trail: one JSON record per finished request, to a logger.
+
+Records carry ids, attribution, usage, cost and the outcome — never prompts, answers or
+credentials. The default sink is the ``gemgate.audit`` logger; configure logging to keep it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from gemgate.observability.events import Event, RequestFinished
+
+__all__ = ["AuditLog", "audit_record"]
+
+
+def audit_record(event: RequestFinished) -> dict[str, object]:
+    return {
+        "request_id": event.request_id,
+        "model": event.model,
+        "state": event.state.value,
+        "attempts": event.attempts,
+        "latency_ms": round(event.latency_ms, 1),
+        "region": event.region,
+        "user": event.user,
+        "feature": event.feature,
+        "team": event.team,
+        "prompt_tokens": event.prompt_tokens,
+        "output_tokens": event.output_tokens,
+        "cost_usd": None if event.cost_usd is None else str(event.cost_usd),
+        "error": event.error,
+    }
+
+
+class AuditLog:
+    """A listener that writes each :class:`RequestFinished` as one JSON line."""
+
+    def __init__(self, logger: logging.Logger | None = None) -> None:
+        self.logger = logger or logging.getLogger("gemgate.audit")
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RequestFinished) and self.logger.isEnabledFor(logging.INFO):
+            self.logger.info(json.dumps(audit_record(event), ensure_ascii=False))

@@ -1,0 +1,66 @@
+"""An exact sliding-window limit on a Clock: never more than ``limit`` units in any ``window_s``.
+
+Each admitted amount is logged with its time; an amount fits when the units logged in the last
+``window_s`` plus it stay within the limit, and ``wait_for`` says exactly when it will. This is
+the first, in-process version: one process, memory proportional to the requests in a window.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from gemgate.errors import InvalidRequest
+
+__all__ = ["Entry", "SlidingWindow"]
+
+
+@dataclass(slots=True)
+class Entry:
+    at: float
+    amount: int
+
+
+class SlidingWindow:
+    """The units admitted in the last ``window_s`` seconds, and when more will fit."""
+
+    def __init__(self, limit: int, window_s: float = 60.0) -> None:
+        if limit < 1 or window_s <= 0:
+            raise ValueError("a limit needs a positive amount and window")
+        self.limit = limit
+        self.window_s = window_s
+        self._log: deque[Entry] = deque()
+        self._used = 0
+
+    def _expire(self, now: float) -> None:
+        while self._log and self._log[0].at <= now - self.window_s:
+            self._used -= self._log.popleft().amount
+
+    def used(self, now: float) -> int:
+        self._expire(now)
+        return self._used
+
+    def wait_for(self, amount: int, now: float) -> float:
+        """Seconds until ``amount`` fits (0.0 if it fits now)."""
+        if amount > self.limit:
+            raise InvalidRequest(f"{amount} units can never fit a limit of {self.limit}")
+        self._expire(now)
+        excess = self._used + amount - self.limit
+        if excess <= 0:
+            return 0.0
+        for entry in self._log:  # oldest first: each expiry frees its amount
+            excess -= entry.amount
+            if excess <= 0:
+                return entry.at + self.window_s - now
+        return self.window_s
+
+    def add(self, amount: int, now: float) -> Entry:
+        entry = Entry(now, amount)
+        self._log.append(entry)
+        self._used += amount
+        return entry
+
+    def adjust(self, entry: Entry, amount: int) -> None:
+        """Replace an entry's amount once the real usage is known (refund or extra charge)."""
+        self._used += amount - entry.amount
+        entry.amount = amount

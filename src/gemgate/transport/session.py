@@ -1,0 +1,189 @@
+"""One pooled ``aiohttp.ClientSession`` per client, and the exchanges made on it.
+
+This is the only module that catches aiohttp's exceptions: each becomes a typed
+:mod:`gemgate.errors` error, chained with ``from exc``. Credentials go in headers
+(``x-goog-api-key`` for API keys, ``Authorization: Bearer`` for Vertex tokens), never in URLs.
+Nothing here retries: the retry stage of the client is the only layer that does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import aiohttp
+
+from gemgate import __version__
+from gemgate.credentials import Secret
+from gemgate.errors import ConnectionFailed, GemgateError, RequestTimeout
+from gemgate.wire import SSEDecoder, classify_error, error_from_payload, loads_object
+from gemgate.wire.types import JSONObject
+
+__all__ = ["Auth", "Transport", "TransportOptions"]
+
+USER_AGENT = f"gemgate/{__version__}"
+
+
+@dataclass(frozen=True, slots=True)
+class TransportOptions:
+    """Pool and timeout settings of one transport."""
+
+    pool_size: int = 100
+    pool_size_per_host: int = 0
+    keepalive_s: float = 30.0
+    dns_cache_ttl_s: int = 300
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 120.0
+    total_timeout_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Auth:
+    """A credential and how to present it."""
+
+    secret: Secret
+    scheme: Literal["api_key", "bearer"] = "api_key"
+
+    def header(self) -> tuple[str, str]:
+        if self.scheme == "bearer":
+            return "Authorization", f"Bearer {self.secret.reveal()}"
+        return "x-goog-api-key", self.secret.reveal()
+
+
+@contextmanager
+def _translated(url: str) -> Iterator[None]:
+    """Map aiohttp and socket failures to gemgate's errors (the one boundary that does)."""
+    where = url.split("?", 1)[0]
+    try:
+        yield
+    except GemgateError:
+        raise
+    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        raise RequestTimeout(f"timed out: {where}") from exc
+    except aiohttp.ClientPayloadError as exc:
+        raise ConnectionFailed(f"response body cut off: {where}") from exc
+    except (aiohttp.ClientConnectionError, aiohttp.ClientResponseError, OSError) as exc:
+        raise ConnectionFailed(f"{type(exc).__name__}: {where}") from exc
+
+
+class Transport:
+    """Owns the session; ``request_json`` and ``stream_json`` are one HTTP exchange each."""
+
+    def __init__(self, options: TransportOptions | None = None) -> None:
+        self.options = options or TransportOptions()
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Transport:
+        self.open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def open(self) -> None:
+        if self._session is not None:
+            return
+        o = self.options
+        connector = aiohttp.TCPConnector(
+            limit=o.pool_size,
+            limit_per_host=o.pool_size_per_host,
+            keepalive_timeout=o.keepalive_s,
+            ttl_dns_cache=o.dns_cache_ttl_s,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=self._timeout(None),
+            headers={"User-Agent": USER_AGENT, "x-goog-api-client": USER_AGENT},
+            json_serialize=json.dumps,
+            auto_decompress=True,
+        )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("the transport is not open: use it as 'async with'")
+        return self._session
+
+    def _timeout(self, remaining_s: float | None) -> aiohttp.ClientTimeout:
+        o = self.options
+        total = o.total_timeout_s
+        if remaining_s is not None:
+            total = remaining_s if total is None else min(total, remaining_s)
+        return aiohttp.ClientTimeout(
+            total=total, sock_connect=o.connect_timeout_s, sock_read=o.read_timeout_s
+        )
+
+    def _headers(self, auth: Auth | None) -> dict[str, str]:
+        headers = {"Content-Type": "application/json"}
+        if auth is not None:
+            name, value = auth.header()
+            headers[name] = value
+        return headers
+
+    async def request_json(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        auth: Auth | None = None,
+        timeout_s: float | None = None,
+    ) -> JSONObject:
+        """Send one request; the JSON object of a 2xx answer, or a typed error."""
+        data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
+        with _translated(url):
+            async with self.session.request(
+                method,
+                url,
+                data=data,
+                headers=self._headers(auth),
+                timeout=self._timeout(timeout_s),
+            ) as resp:
+                payload = await resp.read()
+                if resp.status >= 300:
+                    raise classify_error(resp.status, payload, headers=resp.headers)
+                return loads_object(payload, status=resp.status)
+
+    async def stream_json(
+        self,
+        url: str,
+        *,
+        body: Mapping[str, Any],
+        auth: Auth | None = None,
+        timeout_s: float | None = None,
+    ) -> AsyncGenerator[JSONObject, None]:
+        """POST and yield each SSE event's JSON object as it arrives.
+
+        An ``{"error": …}`` event raises its typed error; a stream cut off in the middle of an
+        event raises :class:`MalformedResponse` or :class:`ConnectionFailed`.
+        """
+        data = json.dumps(body, ensure_ascii=False).encode()
+        with _translated(url):
+            async with self.session.post(
+                url, data=data, headers=self._headers(auth), timeout=self._timeout(timeout_s)
+            ) as resp:
+                if resp.status >= 300:
+                    raise classify_error(resp.status, await resp.read(), headers=resp.headers)
+                decoder = SSEDecoder()
+                async for chunk in resp.content.iter_any():
+                    for event in decoder.feed(chunk):
+                        yield _event_object(event)
+                for event in decoder.close():
+                    yield _event_object(event)
+
+
+def _event_object(event: str) -> JSONObject:
+    obj = loads_object(event)
+    error = obj.get("error")
+    if isinstance(error, dict):
+        code = error.get("code")
+        raise error_from_payload(code if isinstance(code, int) else 500, error)
+    return obj

@@ -1,0 +1,168 @@
+"""Turn an HTTP error answer into a typed :mod:`gemgate.errors` error.
+
+Google's error body is ``{"error": {"code", "message", "status", "details"}}``; ``details`` may hold
+``google.rpc.RetryInfo`` (``retryDelay``: a Duration such as ``"34.4s"``), ``QuotaFailure``
+(violations whose ``quotaId`` tells per-minute from per-day and requests from tokens) and
+``ErrorInfo`` (``reason`` such as ``API_KEY_INVALID``). Proxies in between may answer with an HTML
+page, truncated JSON or the error wrapped in a JSON array: those still become typed errors with
+the status and a short, safe excerpt. Google sends no ``Retry-After``; a proxy may, so it is read
+as a fallback.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from gemgate.errors import (
+    AuthenticationError,
+    DailyQuotaExhausted,
+    GemgateError,
+    InvalidRequest,
+    QuotaViolation,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+)
+from gemgate.wire.types import JSONObject
+
+__all__ = ["classify_error", "error_from_payload", "parse_duration", "safe_excerpt"]
+
+_RPC = "type.googleapis.com/google.rpc."
+_DURATION = re.compile(r"^\s*(-?\d+(?:\.\d+)?)s\s*$")
+_RETRY_IN_TEXT = re.compile(r"[Pp]lease retry in (\d+(?:\.\d+)?)(m?s)\b")
+_KEY_SHAPE = re.compile(r"AIza[0-9A-Za-z_\-]{20,}")
+_TAG = re.compile(r"<[^>]*>")
+_EXCERPT_CHARS = 160
+
+
+def parse_duration(value: object) -> float | None:
+    """A protobuf Duration in JSON (``"34.4s"``) -> seconds; ``None`` if it is not one."""
+    if not isinstance(value, str):
+        return None
+    match = _DURATION.match(value)
+    return float(match.group(1)) if match else None
+
+
+def safe_excerpt(body: bytes | str) -> str:
+    """A short one-line excerpt of a body, tags stripped, key-shaped strings redacted."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = " ".join(_TAG.sub(" ", text).split())
+    text = _KEY_SHAPE.sub("<redacted>", text)
+    return text if len(text) <= _EXCERPT_CHARS else text[: _EXCERPT_CHARS - 1] + "…"
+
+
+def _error_object(body: bytes) -> JSONObject | None:
+    try:
+        value: Any = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        value = value[0]
+    if isinstance(value, dict) and isinstance(value.get("error"), dict):
+        error: JSONObject = value["error"]
+        return error
+    return None
+
+
+def _violations(details: list[JSONObject]) -> tuple[QuotaViolation, ...]:
+    found: list[QuotaViolation] = []
+    for detail in details:
+        if detail.get("@type") != _RPC + "QuotaFailure":
+            continue
+        for v in detail.get("violations") or ():
+            value = v.get("quotaValue")
+            found.append(
+                QuotaViolation(
+                    quota_metric=str(v.get("quotaMetric", "")),
+                    quota_id=str(v.get("quotaId", "")),
+                    quota_value=int(value)
+                    if isinstance(value, str | int) and str(value).isdigit()
+                    else None,
+                    model=(v.get("quotaDimensions") or {}).get("model"),
+                )
+            )
+    return tuple(found)
+
+
+def _detail(details: list[JSONObject], kind: str) -> JSONObject:
+    return next((d for d in details if d.get("@type") == _RPC + kind), {})
+
+
+def _retry_after(headers: Mapping[str, str] | None, now: float) -> float | None:
+    value = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def _delay_in_message(message: str) -> float | None:
+    match = _RETRY_IN_TEXT.search(message)
+    if not match:
+        return None
+    seconds = float(match.group(1))
+    return seconds / 1000 if match.group(2) == "ms" else seconds
+
+
+def _rate_limited(
+    message: str, details: list[JSONObject], delay: float | None, request_id: str | None
+) -> RateLimited:
+    violations = _violations(details)
+    delay = parse_duration(_detail(details, "RetryInfo").get("retryDelay")) or delay
+    delay = delay if delay is not None else _delay_in_message(message)
+    cls = DailyQuotaExhausted if any(v.per_day for v in violations) else RateLimited
+    return cls(message, retry_delay=delay, quota_violations=violations, request_id=request_id)
+
+
+def error_from_payload(
+    status: int,
+    error: JSONObject,
+    *,
+    request_id: str | None = None,
+    retry_after: float | None = None,
+) -> GemgateError:
+    """A decoded ``error`` object (from a body or a mid-stream event) -> a typed error."""
+    message = safe_excerpt(str(error.get("message") or f"HTTP {status}"))
+    details = [d for d in error.get("details") or () if isinstance(d, dict)]
+    if status == 429:
+        return _rate_limited(message, details, retry_after, request_id)
+    api_status = error.get("status") if isinstance(error.get("status"), str) else None
+    reason = _detail(details, "ErrorInfo").get("reason")
+    cls = _class_for(status, reason)
+    return cls(message, status=status, api_status=api_status, reason=reason, request_id=request_id)
+
+
+def _class_for(status: int, reason: str | None) -> type[GemgateError]:
+    if status in (401, 403) or (reason or "").startswith("API_KEY_"):
+        return AuthenticationError
+    if status == 408:
+        return RequestTimeout
+    if 400 <= status < 500:
+        return InvalidRequest
+    return ServerError
+
+
+def classify_error(
+    status: int,
+    body: bytes,
+    *,
+    headers: Mapping[str, str] | None = None,
+    request_id: str | None = None,
+    now: float | None = None,
+) -> GemgateError:
+    """An HTTP answer with an error status -> the typed error a caller can act on."""
+    retry_after = _retry_after(headers, time.time() if now is None else now)
+    error = _error_object(body)
+    if error is None:
+        error = {"message": f"HTTP {status}: {safe_excerpt(body)}" if body else f"HTTP {status}"}
+    return error_from_payload(status, error, request_id=request_id, retry_after=retry_after)

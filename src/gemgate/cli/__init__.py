@@ -15,8 +15,10 @@ def main() -> None:
 
 def _register() -> None:
     from gemgate.cli.emulator_cmd import emulator
+    from gemgate.cli.run_cmd import run
 
     main.add_command(emulator)
+    main.add_command(run)
 
 
 _register()

@@ -132,8 +132,16 @@ class GeminiAPIClient:
             secret = find_api_key(env, settings.api_key_env, settings.api_key_file)
         else:
             secret = api_key if isinstance(api_key, Secret) else Secret(api_key)
+        return cls.from_settings(settings, secret, base_url=base_url, **kwargs)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, key: Secret, *, base_url: str | None = None, **kwargs: Any
+    ) -> GeminiAPIClient:
+        """A client for already loaded settings; Vertex with a project uses ``key`` as a
+        bearer token, everything else as an API key."""
         bearer = settings.endpoint.kind == "vertex" and settings.endpoint.project is not None
-        auth = Auth(secret, "bearer") if bearer else Auth(secret, "api_key")
+        auth = Auth(key, "bearer") if bearer else Auth(key, "api_key")
         return cls(settings, auth, base_url=base_url, **kwargs)
 
     async def __aenter__(self) -> GeminiAPIClient:

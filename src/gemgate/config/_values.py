@@ -1,4 +1,4 @@
-"""Checks that turn one raw TOML or environment value into a typed setting, or raise ``ConfigError``.
+"""Checks that turn one raw TOML or environment value into a typed setting, or a ``ConfigError``.
 
 Every check takes ``(value, source, key)``: ``source`` is the file path or ``"environment"``,
 ``key`` the dotted setting (``"retry.max_attempts"``) or the variable (``"GEMGATE_CONCURRENCY"``).

@@ -109,6 +109,7 @@ def _packaged() -> _Packaged:
     raw = tomllib.loads(text)
     check_keys(raw, ("meta", "models"), PACKAGED_DATA, "")
     meta = expect_table(raw.get("meta", {}), PACKAGED_DATA, "meta")
+    check_keys(meta, ("as_of", "source", "limits_source"), PACKAGED_DATA, "meta.")
     as_of = expect_str(meta.get("as_of"), PACKAGED_DATA, "meta.as_of")
     _date(as_of, PACKAGED_DATA, "meta.as_of")
     origin = expect_str(meta.get("source"), PACKAGED_DATA, "meta.source")
@@ -135,8 +136,7 @@ def _check_model_keys(table: Mapping[str, object], source: str, prefix: str) -> 
             raise ConfigError(
                 source,
                 prefix + key,
-                "unknown setting; quote model names that contain dots: "
-                '[models."gemini-2.5-flash"]',
+                'unknown setting; quote model names that contain dots: [models."gemini-2.5-flash"]',
             )
     check_keys(table, _MODEL_KEYS, source, prefix)
 
@@ -146,7 +146,9 @@ def _change(day: str, table: object, source: str, prefix: str) -> tuple[datetime
     start = _date(day, source, key)
     change = expect_table(table, source, key)
     check_keys(change, _DATED, source, key + ".")
-    return start, {name: _typed(name, value, source, f"{key}.{name}") for name, value in change.items()}
+    return start, {
+        name: _typed(name, value, source, f"{key}.{name}") for name, value in change.items()
+    }
 
 
 def _date(text: str, source: str, key: str) -> datetime.date:
@@ -251,7 +253,9 @@ def _aliases(values: Mapping[str, Typed], origin: Mapping[str, str]) -> dict[str
 
 
 def _strings(value: object) -> tuple[str, ...]:
-    return tuple(item for item in value if isinstance(item, str)) if isinstance(value, tuple) else ()
+    if not isinstance(value, tuple):
+        return ()
+    return tuple(item for item in value if isinstance(item, str))
 
 
 def _opt_int(value: object) -> int | None:

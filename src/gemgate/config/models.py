@@ -94,7 +94,7 @@ def _check_tiers(name: str, tiers: tuple[PriceTier, ...]) -> None:
 
 
 def canonical_name(model: str) -> str:
-    """``model`` without its resource prefix: ``"models/gemini-2.5-flash"`` -> ``"gemini-2.5-flash"``.
+    """``model`` without its resource prefix: ``models/gemini-2.5-flash`` -> ``gemini-2.5-flash``.
 
     Handles ``models/``, ``tunedModels/``, ``publishers/google/models/`` and full Vertex names
     (``projects/p/locations/l/publishers/google/models/m``).

@@ -56,7 +56,8 @@ class AdmissionQueue:
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (-int(priority), next(self._seq), fut))
         try:
-            await asyncio.wait_for(asyncio.shield(fut), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                await fut
         except BaseException as exc:
             self._abandon(fut)
             if isinstance(exc, TimeoutError):

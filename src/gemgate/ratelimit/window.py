@@ -3,10 +3,12 @@
 Each admitted amount is logged with its time; an amount fits when the units logged in the last
 ``window_s`` plus it stay within the limit, and ``wait_for`` says exactly when it will. This is
 the first, in-process version: one process, memory proportional to the requests in a window.
+Times are kept as integer microseconds so that no float drift lets a window hold one unit more.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -15,9 +17,14 @@ from gemgate.errors import InvalidRequest
 __all__ = ["Entry", "SlidingWindow"]
 
 
+def to_us(seconds: float) -> int:
+    """Clock seconds -> integer microseconds (floor), the window's unit of time."""
+    return math.floor(seconds * 1_000_000)
+
+
 @dataclass(slots=True)
 class Entry:
-    at: float
+    at_us: int
     amount: int
 
 
@@ -29,11 +36,13 @@ class SlidingWindow:
             raise ValueError("a limit needs a positive amount and window")
         self.limit = limit
         self.window_s = window_s
+        self._window_us = to_us(window_s)
         self._log: deque[Entry] = deque()
         self._used = 0
 
     def _expire(self, now: float) -> None:
-        while self._log and self._log[0].at <= now - self.window_s:
+        horizon = to_us(now) - self._window_us
+        while self._log and self._log[0].at_us <= horizon:
             self._used -= self._log.popleft().amount
 
     def used(self, now: float) -> int:
@@ -51,11 +60,11 @@ class SlidingWindow:
         for entry in self._log:  # oldest first: each expiry frees its amount
             excess -= entry.amount
             if excess <= 0:
-                return entry.at + self.window_s - now
+                return (entry.at_us + self._window_us - to_us(now)) / 1_000_000
         return self.window_s
 
     def add(self, amount: int, now: float) -> Entry:
-        entry = Entry(now, amount)
+        entry = Entry(to_us(now), amount)
         self._log.append(entry)
         self._used += amount
         return entry

@@ -6,7 +6,7 @@ Google's error body is ``{"error": {"code", "message", "status", "details"}}``; 
 ``ErrorInfo`` (``reason`` such as ``API_KEY_INVALID``). Proxies in between may answer with an HTML
 page, truncated JSON or the error wrapped in a JSON array: those still become typed errors with
 the status and a short, safe excerpt. Google sends no ``Retry-After``; a proxy may, so it is read
-as a fallback.
+as a fallback. A mid-stream error arrives on an HTTP 200: its own ``code`` is the status then.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import json
 import re
 import time
 from collections.abc import Mapping
+from datetime import UTC
 from typing import Any
 
 from gemgate.errors import (
@@ -37,6 +38,7 @@ _DURATION = re.compile(r"^\s*(-?\d+(?:\.\d+)?)s\s*$")
 _RETRY_IN_TEXT = re.compile(r"[Pp]lease retry in (\d+(?:\.\d+)?)(m?s)\b")
 _KEY_SHAPE = re.compile(r"AIza[0-9A-Za-z_\-]{20,}")
 _TAG = re.compile(r"<[^>]*>")
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _EXCERPT_CHARS = 160
 
 
@@ -48,12 +50,20 @@ def parse_duration(value: object) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def safe_excerpt(body: bytes | str) -> str:
-    """A short one-line excerpt of a body, tags stripped, key-shaped strings redacted."""
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    text = " ".join(_TAG.sub(" ", text).split())
-    text = _KEY_SHAPE.sub("<redacted>", text)
+def _one_line(text: str) -> str:
+    """Whitespace collapsed, key-shaped strings redacted (before the cut), at most 160 chars."""
+    text = _KEY_SHAPE.sub("<redacted>", " ".join(text.split()))
     return text if len(text) <= _EXCERPT_CHARS else text[: _EXCERPT_CHARS - 1] + "…"
+
+
+def safe_excerpt(body: bytes | str) -> str:
+    """A short one-line excerpt of a body, tags stripped, key-shaped strings redacted.
+
+    For bodies that may be HTML (a proxy's error page): ``<script>``/``<style>`` blocks go with
+    their content so that the excerpt shows the page's words, not its CSS.
+    """
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    return _one_line(_TAG.sub(" ", _SCRIPT_OR_STYLE.sub(" ", text)))
 
 
 def _error_object(body: bytes) -> JSONObject | None:
@@ -94,8 +104,9 @@ def _detail(details: list[JSONObject], kind: str) -> JSONObject:
 
 
 def _retry_after(headers: Mapping[str, str] | None, now: float) -> float | None:
-    value = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after")
-    if not value:
+    """``Retry-After`` (any letter case) in seconds or as an HTTP date (always UTC)."""
+    value = next((v for k, v in (headers or {}).items() if k.lower() == "retry-after"), "")
+    if not value.strip():
         return None
     if value.strip().isdigit():
         return float(value.strip())
@@ -103,6 +114,8 @@ def _retry_after(headers: Mapping[str, str] | None, now: float) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:  # asctime and "-0000" dates parse naive; HTTP dates are GMT
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now)
 
 
@@ -115,13 +128,17 @@ def _delay_in_message(message: str) -> float | None:
 
 
 def _rate_limited(
-    message: str, details: list[JSONObject], delay: float | None, request_id: str | None
+    message: str, details: list[JSONObject], retry_after: float | None, request_id: str | None
 ) -> RateLimited:
+    """RetryInfo first, then a proxy's Retry-After, then "Please retry in 47.1s." in the text."""
     violations = _violations(details)
-    delay = parse_duration(_detail(details, "RetryInfo").get("retryDelay")) or delay
-    delay = delay if delay is not None else _delay_in_message(message)
+    delay = parse_duration(_detail(details, "RetryInfo").get("retryDelay"))
+    for fallback in (retry_after, _delay_in_message(message)):
+        delay = fallback if delay is None else delay
     cls = DailyQuotaExhausted if any(v.per_day for v in violations) else RateLimited
-    return cls(message, retry_delay=delay, quota_violations=violations, request_id=request_id)
+    return cls(
+        _one_line(message), retry_delay=delay, quota_violations=violations, request_id=request_id
+    )
 
 
 def error_from_payload(
@@ -131,14 +148,22 @@ def error_from_payload(
     request_id: str | None = None,
     retry_after: float | None = None,
 ) -> GemgateError:
-    """A decoded ``error`` object (from a body or a mid-stream event) -> a typed error."""
-    message = safe_excerpt(str(error.get("message") or f"HTTP {status}"))
+    """A decoded ``error`` object (from a body or a mid-stream event) -> a typed error.
+
+    ``status`` is the HTTP status; when it is not an error status (a mid-stream error on a 200)
+    the object's own ``code`` classifies it. The message is the service's, made one short line.
+    """
+    code = error.get("code")
+    if status < 400 and isinstance(code, int) and code >= 400:
+        status = code
+    message = str(error.get("message") or f"HTTP {status}")
     details = [d for d in error.get("details") or () if isinstance(d, dict)]
     if status == 429:
         return _rate_limited(message, details, retry_after, request_id)
     api_status = error.get("status") if isinstance(error.get("status"), str) else None
     reason = _detail(details, "ErrorInfo").get("reason")
     cls = _class_for(status, reason)
+    message = _one_line(message)
     return cls(message, status=status, api_status=api_status, reason=reason, request_id=request_id)
 
 

@@ -3,12 +3,15 @@
 ``data: <one-line JSON>`` lines, events ended by a blank line (``\\r\\n\\r\\n`` on the wire, plain
 ``\\n\\n`` in some captures); no ``event:`` lines and no ``[DONE]``: the stream ends when the
 response closes. Network reads split events anywhere, so the decoder buffers until an event is
-complete. A multi-line ``data`` field is joined with ``\\n`` as the SSE spec says.
+complete. A multi-line ``data`` field is joined with ``\\n`` as the SSE spec says. An event that
+is not UTF-8 (or a stream cut inside a character) raises :class:`~gemgate.errors.MalformedResponse`.
 """
 
 from __future__ import annotations
 
 import re
+
+from gemgate.errors import MalformedResponse
 
 __all__ = ["SSEDecoder"]
 
@@ -49,9 +52,14 @@ class SSEDecoder:
 
 
 def _data_of(raw: bytes) -> str | None:
-    lines: list[str] = []
+    lines: list[bytes] = []
     for line in _LINE.split(raw):
         if line.startswith(b"data:"):
             value = line[5:]
-            lines.append((value[1:] if value.startswith(b" ") else value).decode("utf-8"))
-    return "\n".join(lines) if lines else None
+            lines.append(value[1:] if value.startswith(b" ") else value)
+    if not lines:
+        return None
+    try:
+        return b"\n".join(lines).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedResponse(f"stream event is not UTF-8 ({len(raw)} bytes)") from exc

@@ -30,7 +30,14 @@ def model_id(model: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """One place to send requests: an API flavour, a base URL and, for Vertex, a region."""
+    """One place to send requests: an API flavour, a base URL and, for Vertex, a region.
+
+    ``base_url=None`` means the service's own host; ``base_url=""`` gives host-less paths
+    (``/v1beta/models/…``), as a server routing these requests sees them.
+
+    >>> Endpoint(base_url="").method_url("models/gemini-2.5-flash", "streamGenerateContent")
+    '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse'
+    """
 
     kind: Literal["developer", "vertex"] = "developer"
     api_version: str = "v1beta"
@@ -40,7 +47,7 @@ class Endpoint:
 
     @property
     def root(self) -> str:
-        if self.base_url:
+        if self.base_url is not None:
             return self.base_url.rstrip("/")
         if self.kind == "developer":
             return DEVELOPER_API_BASE

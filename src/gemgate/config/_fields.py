@@ -1,0 +1,132 @@
+"""Every setting of ``gemgate.toml``: its dotted key, its environment variable, its check.
+
+``FIELDS`` is the single list ``load_settings`` reads; docs/configuration.md documents it.
+A field's ``check`` validates a TOML-typed value; ``from_env`` first turns the variable's text
+into that type (raising ``ValueError`` with a reason).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from gemgate.config._values import (
+    Check,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    expect_float,
+    expect_int,
+    expect_str,
+    expect_str_list,
+)
+from gemgate.config.settings import API_VERSIONS
+from gemgate.errors import ConfigError
+
+__all__ = ["FIELDS", "SECTIONS", "VERTEX_FALLBACKS", "Field"]
+
+SECTIONS = ("endpoint", "retry", "transport")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_REGION = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+
+
+def _int(minimum: int) -> Check:
+    return lambda value, source, key: expect_int(value, source, key, minimum=minimum)
+
+
+def _float(minimum: float = 0.0, *, strict: bool = True) -> Check:
+    return lambda value, source, key: expect_float(
+        value, source, key, minimum=minimum, strict=strict
+    )
+
+
+def _word(value: object, source: str, key: str) -> str:
+    text = expect_str(value, source, key)
+    if any(char.isspace() for char in text):
+        raise ConfigError(source, key, f"must not contain spaces, got {text!r}")
+    return text
+
+
+def _kind(value: object, source: str, key: str) -> str:
+    text = expect_str(value, source, key)
+    if text not in API_VERSIONS:
+        raise ConfigError(source, key, f"expected 'developer' or 'vertex', got {text!r}")
+    return text
+
+
+def _url(value: object, source: str, key: str) -> str:
+    """An http(s) base URL; the value is never quoted back, as it might carry a credential."""
+    try:
+        parts = urlsplit(expect_str(value, source, key))
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(source, key, "expected an http:// or https:// URL with a host")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ConfigError(source, key, "must not carry credentials, a query or a fragment")
+    return parts.geturl().rstrip("/")
+
+
+def _env_names(value: object, source: str, key: str) -> tuple[str, ...]:
+    names = expect_str_list(value, source, key)
+    if not all(_ENV_NAME.match(name) for name in names):
+        raise ConfigError(source, key, "items must be environment variable names, not keys")
+    return names
+
+
+def _regions(value: object, source: str, key: str) -> tuple[str, ...]:
+    regions = expect_str_list(value, source, key)
+    for region in regions:
+        if not _REGION.match(region):
+            raise ConfigError(source, key, f"not a location name: {region!r}")
+    return regions
+
+
+def _timeout_or_none(value: object, source: str, key: str) -> float | None:
+    """A timeout where 0 means "none"."""
+    return expect_float(value, source, key, strict=False) or None
+
+
+def _env_timeout(text: str) -> object:
+    return 0 if text.lower() == "none" else env_float(text)
+
+
+class Field(NamedTuple):
+    """``path`` is the dotted TOML key; ``env`` the variable that overrides it."""
+
+    path: str
+    env: str | None
+    check: Check
+    from_env: Callable[[str], object] = env_str
+
+
+FIELDS = (
+    Field("default_model", "GEMGATE_MODEL", _word),
+    Field("concurrency", "GEMGATE_CONCURRENCY", _int(1), env_int),
+    Field("api_key_env", "GEMGATE_API_KEY_ENV", _env_names, env_list),
+    Field("api_key_file", "GEMGATE_API_KEY_FILE", expect_str),
+    Field("endpoint.kind", "GEMGATE_ENDPOINT", _kind),
+    Field("endpoint.base_url", "GEMGATE_BASE_URL", _url),
+    Field("endpoint.api_version", "GEMGATE_API_VERSION", _word),
+    Field("endpoint.project", "GEMGATE_VERTEX_PROJECT", _word),
+    Field("endpoint.regions", "GEMGATE_VERTEX_REGIONS", _regions, env_list),
+    Field("retry.max_attempts", "GEMGATE_MAX_ATTEMPTS", _int(1), env_int),
+    Field("retry.base_delay_s", "GEMGATE_BASE_DELAY_S", _float(strict=False), env_float),
+    Field("retry.max_delay_s", "GEMGATE_MAX_DELAY_S", _float(), env_float),
+    Field("transport.pool_size", "GEMGATE_POOL_SIZE", _int(0), env_int),
+    Field("transport.pool_size_per_host", "GEMGATE_POOL_SIZE_PER_HOST", _int(0), env_int),
+    Field("transport.keepalive_s", "GEMGATE_KEEPALIVE_S", _float(strict=False), env_float),
+    Field("transport.dns_cache_ttl_s", "GEMGATE_DNS_CACHE_TTL_S", _int(0), env_int),
+    Field("transport.connect_timeout_s", "GEMGATE_CONNECT_TIMEOUT_S", _float(), env_float),
+    Field("transport.read_timeout_s", "GEMGATE_READ_TIMEOUT_S", _float(), env_float),
+    Field("transport.total_timeout_s", "GEMGATE_TOTAL_TIMEOUT_S", _timeout_or_none, _env_timeout),
+)
+# Lowest-priority fallbacks shared with Google's SDKs, used for a Vertex endpoint only.
+VERTEX_FALLBACKS = {
+    "endpoint.project": "GOOGLE_CLOUD_PROJECT",
+    "endpoint.regions": "GOOGLE_CLOUD_LOCATION",
+}

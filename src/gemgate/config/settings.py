@@ -1,0 +1,99 @@
+"""gemgate's settings as frozen values, validated once by ``load_settings``.
+
+Every field has a default, so ``Settings()`` runs with nothing configured: the Developer API,
+``DEFAULT_MODEL``, the key from ``GEMGATE_API_KEY`` / ``GEMINI_API_KEY`` / ``GOOGLE_API_KEY``.
+Settings hold the *names* of the key's sources, never the key itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from gemgate.config.catalog import load_catalog
+from gemgate.config.models import ModelCatalog
+
+__all__ = [
+    "API_VERSIONS",
+    "DEFAULT_API_KEY_ENV",
+    "DEFAULT_MODEL",
+    "EndpointKind",
+    "EndpointSettings",
+    "RetrySettings",
+    "Settings",
+    "TransportSettings",
+]
+
+DEFAULT_MODEL = "gemini-2.5-flash"
+DEFAULT_API_KEY_ENV = ("GEMGATE_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY")
+
+EndpointKind = Literal["developer", "vertex"]
+
+# The API versions each endpoint serves; the first is the default.
+API_VERSIONS: dict[str, tuple[str, ...]] = {
+    "developer": ("v1beta", "v1"),
+    "vertex": ("v1", "v1beta1"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RetrySettings:
+    """At most ``max_attempts`` tries; backoff from ``base_delay_s`` up to ``max_delay_s``."""
+
+    max_attempts: int = 5
+    base_delay_s: float = 0.1
+    max_delay_s: float = 8.0
+
+
+@dataclass(frozen=True, slots=True)
+class TransportSettings:
+    """The HTTP connection pool and timeouts (aiohttp's meaning: a pool size of 0 is unlimited).
+
+    ``total_timeout_s`` of ``None`` bounds an attempt only by the connect and read timeouts.
+    """
+
+    pool_size: int = 100
+    pool_size_per_host: int = 0
+    keepalive_s: float = 30.0
+    dns_cache_ttl_s: int = 300
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 120.0
+    total_timeout_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointSettings:
+    """Which Gemini service to call.
+
+    ``developer`` is the Gemini Developer API (``v1beta`` or ``v1``); ``vertex`` is Vertex AI
+    (``v1`` or ``v1beta1``), in ``regions`` tried in order (``"global"`` allowed) under
+    ``project`` (``None``: express mode with an API key). ``base_url`` of ``None`` means the real
+    service's URL. Built by hand with ``kind="vertex"``, the Developer default ``"v1beta"``
+    becomes Vertex's default ``"v1"``.
+    """
+
+    kind: EndpointKind = "developer"
+    base_url: str | None = None
+    api_version: str = "v1beta"
+    project: str | None = None
+    regions: tuple[str, ...] = ("us-central1",)
+
+    def __post_init__(self) -> None:
+        if self.kind == "vertex" and self.api_version == API_VERSIONS["developer"][0]:
+            object.__setattr__(self, "api_version", API_VERSIONS["vertex"][0])
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything ``GeminiAPIClient`` reads; ``source`` is the config file or ``"<defaults>"``."""
+
+    default_model: str = DEFAULT_MODEL
+    concurrency: int = 16
+    endpoint: EndpointSettings = field(default_factory=EndpointSettings)
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    transport: TransportSettings = field(default_factory=TransportSettings)
+    api_key_env: tuple[str, ...] = DEFAULT_API_KEY_ENV
+    api_key_file: Path | None = None
+    catalog: ModelCatalog = field(default_factory=load_catalog)
+    source: str = "<defaults>"

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from gemgate.config import ModelConfig, PriceTier, load_catalog
-from gemgate.config.catalog import PACKAGED_DATA, _packaged
+from gemgate.config.catalog import _packaged
 from gemgate.errors import ConfigError
 
 D = Decimal
@@ -43,7 +43,8 @@ def test_gemini_15_flash_keeps_the_seeds_prices_and_is_retired() -> None:
 def test_the_long_context_tier_starts_above_128k_tokens_for_15_flash() -> None:
     flash = load_catalog().get("models/gemini-1.5-flash")
     at, above = flash.tier_for(128_000), flash.tier_for(128_001)
-    assert at is not None and above is not None
+    assert at is not None
+    assert above is not None
     assert (at.input, at.output) == (D("0.075"), D("0.30"))
     assert (above.input, above.output) == (D("0.15"), D("0.60"))
 
@@ -240,7 +241,3 @@ def test_two_models_cannot_share_an_alias() -> None:
 def test_a_model_entry_must_be_a_table() -> None:
     error = errors({"x": 3})
     assert (error.key, error.reason_text) == ('models."x"', "expected a table, got an integer")
-
-
-def test_packaged_data_errors_name_the_data_file() -> None:
-    assert PACKAGED_DATA == "gemgate/config/data/models.toml"

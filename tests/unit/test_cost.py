@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from gemgate.config import load_catalog
+from gemgate.config import UnknownModelWarning, load_catalog
 from gemgate.cost import CostTracker, cost_of
 from gemgate.wire import Usage
 
@@ -34,14 +34,15 @@ def test_the_long_context_tier_starts_above_128k_prompt_tokens() -> None:
 def test_thinking_tokens_are_billed_as_output_and_cached_tokens_at_the_cached_price() -> None:
     model = CATALOG.get("gemini-2.5-flash")
     tier = model.tier_for(1000)
-    assert tier is not None and tier.cached_input is not None
+    assert tier is not None
+    assert tier.cached_input is not None
     usage = Usage(prompt=1000, output=100, cached=400, thoughts=50, total=1150)
     expected = (600 * tier.input + 400 * tier.cached_input + 150 * tier.output) / 1_000_000
     assert cost_of(model, usage) == expected
 
 
 def test_an_unknown_model_costs_none_never_zero() -> None:
-    with pytest.warns(UserWarning):
+    with pytest.warns(UnknownModelWarning):
         model = CATALOG.get("no-such-model-xyz")
     assert cost_of(model, Usage(prompt=10, output=10, total=20)) is None
 

@@ -184,6 +184,11 @@ def test_free_tier_rpm_429_is_a_per_minute_request_rate_limit() -> None:
     assert (violation.per_minute, violation.per_day, violation.tokens) == (True, False, False)
 
 
+def free_tier_violation(quota_metric: str, quota_id: str) -> QuotaViolation:
+    """A violation of the partial sample: gemini-2.0-flash, free tier, no quotaValue."""
+    return QuotaViolation(quota_metric, quota_id + "-FreeTier", None, "gemini-2.0-flash")
+
+
 def test_a_429_with_a_per_day_violation_among_three_is_daily_quota_exhausted() -> None:
     """The partial capture's details tail, wrapped in a 429 envelope: one per-day violation wins."""
     tail = json.loads(read(MULTI_429))["error_details_tail"]
@@ -197,19 +202,12 @@ def test_a_429_with_a_per_day_violation_among_three_is_daily_quota_exhausted() -
     assert err.retry_delay == 47.0
     metric = "generativelanguage.googleapis.com/generate_content_free_tier_"
     assert err.quota_violations == (
-        QuotaViolation(
-            metric + "requests", "GenerateRequestsPerDayPerProjectPerModel-FreeTier", None,
-            "gemini-2.0-flash",
+        free_tier_violation(metric + "requests", "GenerateRequestsPerDayPerProjectPerModel"),
+        free_tier_violation(metric + "requests", "GenerateRequestsPerMinutePerProjectPerModel"),
+        free_tier_violation(
+            metric + "input_token_count", "GenerateContentInputTokensPerModelPerMinute"
         ),
-        QuotaViolation(
-            metric + "requests", "GenerateRequestsPerMinutePerProjectPerModel-FreeTier", None,
-            "gemini-2.0-flash",
-        ),
-        QuotaViolation(
-            metric + "input_token_count", "GenerateContentInputTokensPerModelPerMinute-FreeTier",
-            None, "gemini-2.0-flash",
-        ),
-    )  # fmt: skip
+    )
     assert [(v.per_day, v.per_minute, v.tokens) for v in err.quota_violations] == [
         (True, False, False),
         (False, True, False),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gemgate import __version__
+from gemgate._version import __version__
 
 
 @click.group()

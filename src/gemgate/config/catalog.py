@@ -126,7 +126,8 @@ def _layer(name: str, table: Mapping[str, object], source: str) -> _Layer:
     _check_model_keys(table, source, prefix)
     base = {key: _typed(key, value, source, prefix + key) for key, value in table.items()}
     dated = expect_table(base.pop("prices_from", {}), source, prefix + "prices_from")
-    changes = sorted(_change(day, change, source, prefix) for day, change in dated.items())
+    changes = [_change(day, change, source, prefix) for day, change in dated.items()]
+    changes.sort(key=lambda change: change[0])
     return _Layer(base, tuple(changes))
 
 

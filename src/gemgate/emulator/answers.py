@@ -26,7 +26,14 @@ _SUBJECTS = (
     "A patient caller", "The quota window", "Each retry", "The model", "A stream of chunks",
 )  # fmt: skip
 _VERBS = (
-    "reports", "measures", "returns", "explains", "counts", "describes", "confirms", "follows",
+    "reports",
+    "measures",
+    "returns",
+    "explains",
+    "counts",
+    "describes",
+    "confirms",
+    "follows",
 )
 _OBJECTS = (
     "the tokens it was given", "a deterministic reply", "the usage it observed",
@@ -57,8 +64,7 @@ def compose_text(digest: bytes) -> str:
     """Three to six sentences, chosen by the digest."""
     rng = random.Random(digest)
     sentences = [
-        f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)} "
-        f"{rng.choice(_TAILS)}."
+        f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {rng.choice(_OBJECTS)} {rng.choice(_TAILS)}."
         for _ in range(rng.randint(3, 6))
     ]
     return " ".join(sentences)

@@ -42,7 +42,9 @@ async def api_handler(request: web.Request) -> web.StreamResponse:
     state.stats.by_credential[fingerprint(credential.secret)] += 1
     if target.method == "listModels":
         query = request.query
-        return json_response(list_page(query.get("pageSize"), query.get("pageToken"), target.vertex))
+        return json_response(
+            list_page(query.get("pageSize"), query.get("pageToken"), target.vertex)
+        )
     if target.method == "getModel":
         return json_response(_model_resource(target))
     body = await _read_body(request)

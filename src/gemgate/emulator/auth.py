@@ -53,15 +53,15 @@ def check_credential(
 ) -> errors.ErrorBody | None:
     """The error body the service would send for this credential, or ``None`` if it is good."""
     if credential is None:
-        return errors.unauthenticated("missing", target.method) if target.vertex else (
-            errors.unregistered_caller()
-        )
+        if target.vertex:
+            return errors.unauthenticated("missing", target.method)
+        return errors.unregistered_caller()
     if credential.kind == "token":
         if credential.secret not in rules.bad:
             return None
-        return errors.unauthenticated("bad_token", target.method) if target.vertex else (
-            errors.error_for_status(401)
-        )
+        if target.vertex:
+            return errors.unauthenticated("bad_token", target.method)
+        return errors.error_for_status(401)
     if target.family == "vertex":
         return errors.unauthenticated("api_key", target.method)
     if credential.secret in rules.bad or (rules.allowed and credential.secret not in rules.allowed):

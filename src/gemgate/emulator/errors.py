@@ -154,11 +154,9 @@ class QuotaViolation:
 
     @property
     def quota_id(self) -> str:
-        if self.tokens:
-            return "GenerateContentInputTokensPerModelPerDay" if self.per_day else (
-                "GenerateContentInputTokensPerModelPerMinute"
-            )
         span = "Day" if self.per_day else "Minute"
+        if self.tokens:
+            return f"GenerateContentInputTokensPerModelPer{span}"
         return f"GenerateRequestsPer{span}PerProjectPerModel"
 
     def as_detail(self, region: str, model: str) -> dict[str, Any]:
@@ -188,7 +186,9 @@ def quota_exceeded(
         },
         {
             "@type": "type.googleapis.com/google.rpc.Help",
-            "links": [{"description": "Learn more about Gemini API quotas", "url": RATE_LIMIT_DOCS}],
+            "links": [
+                {"description": "Learn more about Gemini API quotas", "url": RATE_LIMIT_DOCS}
+            ],
         },
     ]
     if retry_delay_s is not None:

@@ -154,6 +154,8 @@ class QuotaBook:
         window = self._windows.get(key)
         if window is None:
             fixed = self.limits.mode == "fixed"
-            window = FixedWindow(self.limits.window_s) if fixed else SlidingLog(self.limits.window_s)
+            window = (
+                FixedWindow(self.limits.window_s) if fixed else SlidingLog(self.limits.window_s)
+            )
             self._windows[key] = window
         return window

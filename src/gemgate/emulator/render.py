@@ -63,7 +63,9 @@ def text_response(text: str, status: int, content_type: str = JSON_TYPE) -> web.
 def html_response(status: int, path: str) -> web.Response:
     """Google's HTML error page."""
     body = html_page(status, path).encode()
-    return web.Response(status=status, body=body, headers=headers("text/html; charset=UTF-8", False))
+    return web.Response(
+        status=status, body=body, headers=headers("text/html; charset=UTF-8", False)
+    )
 
 
 class ChunkStream:

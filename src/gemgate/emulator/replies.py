@@ -59,9 +59,9 @@ async def answer(
     stream = target.method == "streamGenerateContent"
     if fault is not None and fault.action == "block":
         blocked = blocked_response(ctx, fault.effective_reason)
-        return await _stream(request, [blocked], fault, state, target) if stream else _whole(
-            blocked, fault
-        )
+        if stream:
+            return await _stream(request, [blocked], fault, state, target)
+        return _whole(blocked, fault)
     finish = fault.effective_reason if fault is not None and fault.action == "finish" else None
     reply = make_answer(digest, settings_of(inner), finish)
     if stream:

@@ -124,7 +124,9 @@ def stream_chunks(ctx: ResponseContext, answer: Answer) -> list[Json]:
         plan.append(([{"text": answer.thought_summary, "thought": True}], 0))
     plan += [([{"text": piece}], done) for piece, done in answer.text_pieces(TOKENS_PER_CHUNK)]
     if answer.signature:
-        plan.append(([{"text": "", "thoughtSignature": answer.signature}], answer.candidates_tokens))
+        plan.append(
+            ([{"text": "", "thoughtSignature": answer.signature}], answer.candidates_tokens)
+        )
     if not plan:
         plan.append((None, 0))
     last = len(plan) - 1
@@ -133,7 +135,9 @@ def stream_chunks(ctx: ResponseContext, answer: Answer) -> list[Json]:
     ]
 
 
-def _chunk(ctx: ResponseContext, parts: list[Json] | None, done: int, answer: Answer, last: bool) -> Json:
+def _chunk(
+    ctx: ResponseContext, parts: list[Json] | None, done: int, answer: Answer, last: bool
+) -> Json:
     candidate = _candidate(ctx, parts, answer.finish_reason if last else None)
     chunk: Json = {"candidates": [candidate]}
     if last or not ctx.vertex:
@@ -143,7 +147,11 @@ def _chunk(ctx: ResponseContext, parts: list[Json] | None, done: int, answer: An
 
 def blocked_response(ctx: ResponseContext, reason: str) -> Json:
     """HTTP 200 with ``promptFeedback.blockReason`` and no candidates."""
-    return {"promptFeedback": {"blockReason": reason}, "usageMetadata": _usage(ctx, 0, 0), **_tail(ctx)}
+    return {
+        "promptFeedback": {"blockReason": reason},
+        "usageMetadata": _usage(ctx, 0, 0),
+        **_tail(ctx),
+    }
 
 
 def count_tokens_response(prompt: PromptTokens, vertex: bool) -> Json:

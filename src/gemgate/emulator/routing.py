@@ -59,7 +59,9 @@ def _route_call(path: str) -> Target | None:
         return Target("vertex", version, call, region, model, f"publishers/google/models/{model}")
     if match := _EXPRESS_CALL.fullmatch(path):
         version, model, call = match.groups()
-        return Target("express", version, call, "global", model, f"publishers/google/models/{model}")
+        return Target(
+            "express", version, call, "global", model, f"publishers/google/models/{model}"
+        )
     return None
 
 

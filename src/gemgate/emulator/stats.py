@@ -84,6 +84,7 @@ class Stats:
     def snapshot(self) -> dict[str, Any]:
         """A JSON-ready copy; keys of the ``by_*`` maps are strings."""
         meters = [m.as_dict(cred, model) for (cred, model), m in sorted(self._meters.items())]
+        live = list(self._meters.values())
         return {
             "requests_total": self.requests_total,
             "by_status": dict(sorted(self.by_status.items())),
@@ -94,11 +95,10 @@ class Stats:
             "by_fault": dict(sorted(self.by_fault.items())),
             "rate_limited": self.rate_limited,
             "injected_errors": self.injected_errors,
-            "admitted_requests": sum(m.admitted_requests for m in self._meters.values()),
-            "admitted_tokens": sum(m.admitted_tokens for m in self._meters.values()),
-            "max_requests_in_window": max((m.max_requests for m in self._meters.values()), default=0),
-            "max_tokens_in_window": max((m.max_tokens for m in self._meters.values()), default=0),
+            "admitted_requests": sum(m.admitted_requests for m in live),
+            "admitted_tokens": sum(m.admitted_tokens for m in live),
+            "max_requests_in_window": max((m.max_requests for m in live), default=0),
+            "max_tokens_in_window": max((m.max_tokens for m in live), default=0),
             "window_s": self.window_s,
             "windows": meters,
         }
-

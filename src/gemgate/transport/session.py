@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import aiohttp
 
-from gemgate import __version__
+from gemgate._version import __version__
 from gemgate.credentials import Secret
 from gemgate.errors import ConnectionFailed, GemgateError, RequestTimeout
 from gemgate.wire import SSEDecoder, classify_error, error_from_payload, loads_object

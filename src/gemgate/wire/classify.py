@@ -133,8 +133,8 @@ def _rate_limited(
     """RetryInfo first, then a proxy's Retry-After, then "Please retry in 47.1s." in the text."""
     violations = _violations(details)
     delay = parse_duration(_detail(details, "RetryInfo").get("retryDelay"))
-    for fallback in (retry_after, _delay_in_message(message)):
-        delay = fallback if delay is None else delay
+    if delay is None:
+        delay = retry_after if retry_after is not None else _delay_in_message(message)
     cls = DailyQuotaExhausted if any(v.per_day for v in violations) else RateLimited
     return cls(
         _one_line(message), retry_delay=delay, quota_violations=violations, request_id=request_id

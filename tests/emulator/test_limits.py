@@ -155,7 +155,7 @@ async def test_streams_are_limited_and_vertex_names_its_region(api_for: MakeApi)
 
 async def test_stats_report_exact_window_maxima_and_rate_limited(api_for: MakeApi) -> None:
     api, clock = await limited(api_for, rpm=4)
-    assert await statuses(api, clock, [0, 0.5, 0.75, 1.0, 1.25, 1.5], text="one two") == [
+    assert await statuses(api, clock, [0, 0.5, 0.75, 1.0, 1.25, 1.375], text="one two") == [
         200, 200, 200, 200, 200, 429
     ]  # fmt: skip
     stats = api.server.stats()

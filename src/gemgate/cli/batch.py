@@ -125,9 +125,10 @@ def parse_line(text: str, number: int) -> BatchItem | BadLine:
     """One input line -> an item, or a :class:`BadLine` saying what is wrong with it."""
     fallback_id = f"line-{number}"
     try:
-        obj = json.loads(text)
+        obj = json.loads(text.rstrip("\r\n"))
     except json.JSONDecodeError as exc:
-        return BadLine(fallback_id, number, f"line {number}: not valid JSON ({exc.msg})")
+        where = f"{exc.msg} at column {exc.colno}"
+        return BadLine(fallback_id, number, f"line {number}: not valid JSON ({where})")
     if not isinstance(obj, dict):
         return BadLine(fallback_id, number, f"line {number}: not a JSON object")
     raw_id = obj.get("id")

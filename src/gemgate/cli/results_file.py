@@ -28,6 +28,7 @@ class ResultsFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.settled: set[str] = set()
+        self.settled_failures = 0
         self._fd: int | None = None
 
     def load(self) -> int:
@@ -43,6 +44,7 @@ class ResultsFile:
                     dropped = dropped or bool(line.strip())
                     continue
                 self.settled.add(record["id"])
+                self.settled_failures += record.get("status") != "completed"
                 kept.append(line if line.endswith("\n") else line + "\n")
         if dropped:
             self._rewrite(kept)

@@ -1,6 +1,7 @@
 """``gemgate run PROMPTS.jsonl -o RESULTS.jsonl``: a batch through the whole pipeline.
 
-Exit status: 0 when every line completed (now or in an earlier run), 1 when some failed,
+Exit status: 0 when every line completed (now or in an earlier run), 1 when some line's
+result in the output is a failure (now or from an earlier run),
 2 for a usage or configuration error (bad option, config file, no API key),
 130 when interrupted (Ctrl-C or SIGTERM: finished results are kept; rerun to finish the rest).
 """
@@ -138,6 +139,7 @@ class Batch:
 
     async def run(self) -> int:
         self.counts.skipped = self.results.load()
+        self.counts.failed_earlier = self.results.settled_failures
         items = list(read_batch(self.options.prompts))
         self.counts.total_lines = len(items)
         todo = [i for i in items if i.id not in self.results.settled]
@@ -155,7 +157,8 @@ class Batch:
             self.options.summary_json.write_text(json.dumps(summary, indent=2) + "\n")
         if self.counts.interrupted:
             return EXIT_INTERRUPTED
-        return EXIT_FAILED if self.counts.failed else EXIT_OK
+        failed = self.counts.failed + self.counts.failed_earlier
+        return EXIT_FAILED if failed else EXIT_OK
 
     async def _process(self, todo: list[BatchItem | BadLine]) -> None:
         queue: asyncio.Queue[BatchItem | BadLine] = asyncio.Queue()

@@ -19,6 +19,7 @@ __all__ = ["RunCounts", "build_summary", "print_summary"]
 class RunCounts:
     total_lines: int = 0
     skipped: int = 0
+    failed_earlier: int = 0
     completed: int = 0
     failed: int = 0
     bad_lines: int = 0
@@ -48,6 +49,7 @@ def build_summary(
     return {
         "input_lines": counts.total_lines,
         "skipped_already_done": counts.skipped,
+        "failed_earlier_not_retried": counts.failed_earlier,
         "completed": counts.completed,
         "failed": counts.failed,
         "bad_input_lines": counts.bad_lines,
@@ -92,6 +94,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         ("failed", summary["failed"]),
         ("bad input lines (counted in failed)", summary["bad_input_lines"]),
         ("skipped (already done)", summary["skipped_already_done"]),
+        ("of which failed for good earlier", summary["failed_earlier_not_retried"]),
         ("retries", summary["retries"]),
         (
             "tokens prompt / output / total",

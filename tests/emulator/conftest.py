@@ -88,8 +88,11 @@ async def start() -> AsyncIterator[Start]:
         await server.stop()
 
 
+MakeApi = Callable[..., Awaitable[Api]]
+
+
 @pytest.fixture
-async def api_for(start: Start, http: aiohttp.ClientSession) -> Callable[..., Awaitable[Api]]:
+async def api_for(start: Start, http: aiohttp.ClientSession) -> MakeApi:
     """``await api_for(config, clock)``: an emulator and a client for it."""
 
     async def _make(config: EmulatorConfig | None = None, clock: Clock | None = None) -> Api:
@@ -99,6 +102,6 @@ async def api_for(start: Start, http: aiohttp.ClientSession) -> Callable[..., Aw
 
 
 @pytest.fixture
-async def api(api_for: Callable[..., Awaitable[Api]]) -> Api:
+async def api(api_for: MakeApi) -> Api:
     """A default emulator (no limits, no faults, seed 0)."""
     return await api_for()

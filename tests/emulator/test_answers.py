@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from gemgate.emulator import EmulatorConfig
 
-from .conftest import DEV, EXPRESS, VERTEX, Api, user
+from .conftest import DEV, EXPRESS, VERTEX, Api, MakeApi, user
 
-MakeApi = Callable[..., Awaitable[Api]]
 BEARER = {"Authorization": "Bearer T"}
 
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from gemgate.emulator import EmulatorConfig
 
-from .conftest import DEV, EXPRESS, VERTEX, Api, user
-
-MakeApi = Callable[..., Awaitable[Api]]
+from .conftest import DEV, EXPRESS, VERTEX, Api, MakeApi, user
 
 # errors/400-invalid-argument-api-key-invalid.json, byte for byte in values and key order.
 API_KEY_INVALID = {

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from gemgate.emulator import EmulatorConfig, FaultRule
 
-from .conftest import DEV, VERTEX, Api, user
-
-MakeApi = Callable[..., Awaitable[Api]]
+from .conftest import DEV, VERTEX, Api, MakeApi, user
 
 
 async def control(api: Api, method: str, name: str) -> dict[str, object]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -14,9 +13,8 @@ import pytest
 from gemgate.clock import FakeClock
 from gemgate.emulator import EmulatorConfig, FaultRule
 
-from .conftest import DEV, KEY, VERTEX, Api, user
+from .conftest import DEV, KEY, VERTEX, Api, MakeApi, user
 
-MakeApi = Callable[..., Awaitable[Api]]
 BEARER = {"Authorization": "Bearer T"}
 OVERLOADED = {
     "error": {
@@ -121,7 +119,7 @@ async def test_latency_rules_add_up_and_let_the_next_rule_apply(api_for: MakeApi
     api = await api_for(EmulatorConfig(faults=rules, latency_ms=10), clock)
     assert (await api.generate()).status == 500
     assert (await api.generate()).status == 200
-    assert clock.sleeps == [pytest.approx(0.26), pytest.approx(0.26)]
+    assert clock.sleeps == [0.01, 0.25, 0.01, 0.25]  # configured latency, then the rules' sum
     assert api.server.stats()["by_fault"] == {"latency": 4, "status": 1}
 
 
@@ -156,7 +154,8 @@ async def test_truncate_cuts_the_body_in_the_middle_of_the_json(api_for: MakeApi
     assert cut.headers["Content-Type"] == "application/json; charset=UTF-8"
     with pytest.raises(json.JSONDecodeError):
         json.loads(cut.text)
-    assert whole.text.startswith(cut.text[:40]) and len(cut.text) < len(whole.text)
+    assert whole.text.startswith(cut.text[:40])
+    assert len(cut.text) < len(whole.text)
 
 
 async def test_a_truncated_sse_stream_ends_inside_an_event(api_for: MakeApi) -> None:
@@ -164,7 +163,8 @@ async def test_a_truncated_sse_stream_ends_inside_an_event(api_for: MakeApi) -> 
     raw = (await api.post(f"{DEV}:streamGenerateContent?alt=sse", user("x"))).text
     complete, _, tail = raw.rpartition("\r\n\r\n")
     assert json.loads(complete.removeprefix("data: "))["candidates"]
-    assert tail.startswith("data: {") and not tail.endswith("}")
+    assert tail.startswith("data: {")
+    assert not tail.endswith("}")
 
 
 async def test_html_sends_a_google_error_page(api_for: MakeApi) -> None:
@@ -188,7 +188,8 @@ async def test_block_is_a_200_with_prompt_feedback_and_no_candidates(api_for: Ma
         "serviceTier": "standard",
     }
     raw = (await api.post(f"{DEV}:streamGenerateContent?alt=sse", user("Hello there"))).text
-    assert raw.count("data: ") == 1 and '"blockReason": "PROHIBITED_CONTENT"' in raw
+    assert raw.count("data: ") == 1
+    assert '"blockReason": "PROHIBITED_CONTENT"' in raw
 
 
 async def test_finish_max_tokens_cuts_the_answer(api_for: MakeApi) -> None:
@@ -205,9 +206,11 @@ async def test_finish_safety_has_no_text_and_carries_safety_ratings(api_for: Mak
     candidate = body["candidates"][0]
     assert "content" not in candidate
     assert candidate["finishReason"] == "SAFETY"
-    assert {"category": "HARM_CATEGORY_DANGEROUS_CONTENT", "probability": "HIGH", "blocked": True} in (
-        candidate["safetyRatings"]
-    )
+    assert {
+        "category": "HARM_CATEGORY_DANGEROUS_CONTENT",
+        "probability": "HIGH",
+        "blocked": True,
+    } in (candidate["safetyRatings"])
     assert "candidatesTokenCount" not in body["usageMetadata"]
 
 
@@ -238,7 +241,8 @@ async def test_error_rate_answers_503_from_the_seeded_rng(api_for: MakeApi) -> N
     for _ in range(2):
         api = await api_for(EmulatorConfig(error_rate=0.3, seed=3))
         runs.append([(await api.generate()).status for _ in range(20)])
-    assert runs[0] == runs[1] and set(runs[0]) == {200, 503}
+    assert runs[0] == runs[1]
+    assert set(runs[0]) == {200, 503}
 
 
 async def test_fault_answers_are_not_counted_against_limits(api_for: MakeApi) -> None:
@@ -260,7 +264,9 @@ async def test_a_bad_plan_is_refused_with_the_rule_and_key(api: Api) -> None:
     url = api.server.base_url + "/_emulator/faults"
     async with api.session.post(url, json={"rules": [{"action": "status", "sttus": 5}]}) as resp:
         assert resp.status == 400
-        assert "rule 0" in (await resp.json())["error"] and "sttus" in (await resp.json())["error"]
+        message = (await resp.json())["error"]
+    assert "rule 0" in message
+    assert "sttus" in message
 
 
 async def test_faults_only_apply_after_authentication(api_for: MakeApi) -> None:

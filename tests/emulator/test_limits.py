@@ -7,15 +7,13 @@ value; one test checks the delay against real time with a 1 s window.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from gemgate.clock import FakeClock
 from gemgate.emulator import EmulatorConfig
 
-from .conftest import DEV, VERTEX, Api, user
+from .conftest import DEV, VERTEX, Api, MakeApi, user
 
-MakeApi = Callable[..., Awaitable[Api]]
 MESSAGE_HEAD = (
     "You exceeded your current quota, please check your plan and billing details. For more "
     "information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. "
@@ -96,7 +94,9 @@ async def test_the_token_limit_counts_input_tokens_in_the_window(api_for: MakeAp
     refused = (await api.generate("a b c d")).json["error"]
     violation = refused["details"][0]["violations"][0]
     assert violation == {
-        "quotaMetric": "generativelanguage.googleapis.com/generate_content_paid_tier_input_token_count",
+        "quotaMetric": (
+            "generativelanguage.googleapis.com/generate_content_paid_tier_input_token_count"
+        ),
         "quotaId": "GenerateContentInputTokensPerModelPerMinute",
         "quotaDimensions": {"location": "global", "model": "gemini-2.5-flash"},
         "quotaValue": "10",

@@ -40,8 +40,9 @@ def test_a_sliding_log_waits_for_the_oldest_entries_to_leave() -> None:
     assert log.request_wait(5.0, limit=3) == 5.0  # t=0 leaves at 10
     assert log.request_wait(5.0, limit=2) == 7.0  # t=0 and t=2 must leave
     assert log.token_wait(5.0, limit=16, tokens=1) == 0.0
-    assert log.token_wait(5.0, limit=16, tokens=6) == 7.0  # 15 + 6 - 16 = 5: only t=0 must go... and
-    assert log.token_wait(5.0, limit=16, tokens=17) is None  # ...never, above the limit itself
+    assert log.token_wait(5.0, limit=16, tokens=6) == 5.0  # 5 over: the 5 tokens of t=0 must go
+    assert log.token_wait(5.0, limit=16, tokens=7) == 7.0  # 6 over: t=0 and t=2 must go
+    assert log.token_wait(5.0, limit=16, tokens=17) is None  # never: above the limit itself
     assert log.usage(10.0) == (2, 10)
 
 
@@ -49,8 +50,8 @@ def test_a_fixed_window_waits_for_the_next_boundary() -> None:
     window = FixedWindow(10.0)
     window.add(3.0, 1)
     assert window.request_wait(4.0, limit=1) == 6.0
-    assert window.request_wait(10.0, limit=1) == 0.0
     assert window.token_wait(4.0, limit=2, tokens=2) == 6.0
+    assert window.request_wait(10.0, limit=1) == 0.0
 
 
 def test_a_refused_request_is_not_counted() -> None:
@@ -94,7 +95,7 @@ def test_a_plan_is_parsed_from_json_shapes() -> None:
     ],
 )
 def test_a_bad_plan_says_which_rule_and_why(plan: object, words: str) -> None:
-    with pytest.raises(FaultPlanError, match=None) as info:
+    with pytest.raises(FaultPlanError) as info:
         parse_fault_plan(plan)
     assert words in str(info.value)
 
@@ -109,7 +110,10 @@ def test_the_first_live_matching_rule_wins_and_counts_are_spent() -> None:
         random.Random(0),
     )
     first = book.select("europe-west4", "m", "countTokens")
-    assert (first.latency_s, first.fault) == (0.1, FaultRule("status", status=500, region="europe-*", count=1))
+    assert (first.latency_s, first.fault) == (
+        0.1,
+        FaultRule("status", status=500, region="europe-*", count=1),
+    )
     actions = [book.select("europe-west4", "m", "generateContent").fault for _ in range(3)]
     assert [a.action if a else None for a in actions] == ["drop", "drop", None]
 

@@ -38,7 +38,8 @@ async def generate_stream_count(client: genai.Client) -> None:
     """Generate, stream and count one prompt; check they agree with each other."""
     response = await client.aio.models.generate_content(model=MODEL, contents=PROMPT)
     usage = response.usage_metadata
-    assert response.text and usage is not None
+    assert response.text
+    assert usage is not None
     assert response.candidates is not None
     assert response.candidates[0].finish_reason == types.FinishReason.STOP
     assert usage.total_token_count == (usage.prompt_token_count or 0) + (
@@ -49,7 +50,8 @@ async def generate_stream_count(client: genai.Client) -> None:
     assert len(chunks) > 1
     assert "".join(chunk.text or "" for chunk in chunks) == response.text
     last = chunks[-1].usage_metadata
-    assert last is not None and last.total_token_count == usage.total_token_count
+    assert last is not None
+    assert last.total_token_count == usage.total_token_count
     counted = await client.aio.models.count_tokens(model=MODEL, contents=PROMPT)
     assert counted.total_tokens == usage.prompt_token_count == 6
 
@@ -62,17 +64,22 @@ async def test_api_key_mode(start: Start, session: aiohttp.ClientSession) -> Non
     assert emu.stats()["by_region"] == {"global": 3}
 
 
-async def test_api_key_mode_lists_and_gets_models(start: Start, session: aiohttp.ClientSession) -> None:
+async def test_api_key_mode_lists_and_gets_models(
+    start: Start, session: aiohttp.ClientSession
+) -> None:
     emu = await start()
     client = genai.Client(api_key="k", http_options=options(emu, session))
     pager = await client.aio.models.list(config={"page_size": 4})
     names = [model.name async for model in pager]
-    assert names[:2] == ["models/gemini-2.5-pro", "models/gemini-2.5-flash"] and len(names) == 6
+    assert names[:2] == ["models/gemini-2.5-pro", "models/gemini-2.5-flash"]
+    assert len(names) == 6
     model = await client.aio.models.get(model=MODEL)
     assert model.input_token_limit == 1048576
 
 
-async def test_vertex_mode_with_an_access_token(start: Start, session: aiohttp.ClientSession) -> None:
+async def test_vertex_mode_with_an_access_token(
+    start: Start, session: aiohttp.ClientSession
+) -> None:
     emu = await start()
     client = genai.Client(
         vertexai=True,
@@ -86,14 +93,18 @@ async def test_vertex_mode_with_an_access_token(start: Start, session: aiohttp.C
     assert emu.stats()["by_status"] == {"200": 3}
 
 
-async def test_vertex_express_mode_with_an_api_key(start: Start, session: aiohttp.ClientSession) -> None:
+async def test_vertex_express_mode_with_an_api_key(
+    start: Start, session: aiohttp.ClientSession
+) -> None:
     emu = await start()
     client = genai.Client(vertexai=True, api_key="express-key", http_options=options(emu, session))
     await generate_stream_count(client)
     assert emu.stats()["by_region"] == {"global": 3}
 
 
-async def test_the_sdk_sees_a_limit_429_with_its_details(start: Start, session: aiohttp.ClientSession) -> None:
+async def test_the_sdk_sees_a_limit_429_with_its_details(
+    start: Start, session: aiohttp.ClientSession
+) -> None:
     emu = await start(EmulatorConfig(rpm=1, window_s=60.0))
     client = genai.Client(api_key="k", http_options=options(emu, session))
     await client.aio.models.generate_content(model=MODEL, contents=PROMPT)
@@ -106,7 +117,9 @@ async def test_the_sdk_sees_a_limit_429_with_its_details(start: Start, session: 
     assert emu.stats()["rate_limited"] == 1
 
 
-async def test_the_sdks_own_retries_get_through_three_503s(start: Start, session: aiohttp.ClientSession) -> None:
+async def test_the_sdks_own_retries_get_through_three_503s(
+    start: Start, session: aiohttp.ClientSession
+) -> None:
     emu = await start(EmulatorConfig(faults=(FaultRule("status", status=503, count=3),)))
     retry = types.HttpRetryOptions(attempts=4, initial_delay=0.01, max_delay=0.02, jitter=0)
     client = genai.Client(api_key="k", http_options=options(emu, session, retry_options=retry))

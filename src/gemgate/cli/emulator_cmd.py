@@ -43,7 +43,13 @@ __all__ = ["emulator"]
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help='JSON file {"rules": [...]}; see docs/emulator.md.',
 )
-@click.option("--api-key", "api_keys", multiple=True, help="A valid key (repeatable).")
+@click.option(
+    "--api-key",
+    "api_keys",
+    multiple=True,
+    envvar="GEMGATE_EMULATOR_API_KEYS",
+    help="A valid key (repeatable; or GEMGATE_EMULATOR_API_KEYS, space-separated).",
+)
 @click.option("--bad-key", "bad_keys", multiple=True, help="A key always refused (repeatable).")
 def emulator(
     host: str,

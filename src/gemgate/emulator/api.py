@@ -1,7 +1,8 @@
 """The API entry point: route, authenticate, then list models or run a model method.
 
-Order of checks, as the service does them: unknown path (404 HTML page), credential (403/401/400),
-body (400), then — for model methods — faults, latency, injected errors, limits, the answer.
+Order of checks, as the service does them: unknown path (404 HTML page), the configured latency,
+credential (403/401/400), body (400), then — for model methods — faults (with their latency),
+injected errors, limits, the answer.
 """
 
 from __future__ import annotations
@@ -34,28 +35,30 @@ async def api_handler(request: web.Request) -> web.StreamResponse:
         return html_response(404, request.path)
     state = request.app[STATE]
     state.stats.note_call(target.region, target.method, target.model)
+    if state.config.latency_ms > 0:
+        await state.clock.sleep(state.config.latency_ms / 1000.0)
     credential = credential_of(request)
     problem = check_credential(target, credential, state.keys)
     if problem is not None:
         return json_response(problem, problem["error"]["code"])
     assert credential is not None  # check_credential refuses a missing one
     state.stats.by_credential[fingerprint(credential.secret)] += 1
-    if target.method == "listModels":
-        query = request.query
-        return json_response(
-            list_page(query.get("pageSize"), query.get("pageToken"), target.vertex)
-        )
-    if target.method == "getModel":
-        return json_response(_model_resource(target))
+    if target.method in ("listModels", "getModel"):
+        return _models(request, target)
     body = await _read_body(request)
     if isinstance(body, web.Response):
         return body
     return await run_model_method(request, state, target, credential, body)
 
 
-def _model_resource(target: Target) -> dict[str, Any]:
+def _models(request: web.Request, target: Target) -> web.Response:
+    """``models.list`` (paged by ``pageSize`` / ``pageToken``) or ``models.get``."""
+    if target.method == "listModels":
+        query = request.query
+        page = list_page(query.get("pageSize"), query.get("pageToken"), target.vertex)
+        return json_response(page)
     model = target.model or ""
-    return vertex_model(model) if target.vertex else developer_model(model)
+    return json_response(vertex_model(model) if target.vertex else developer_model(model))
 
 
 async def _read_body(request: web.Request) -> dict[str, Any] | web.Response:

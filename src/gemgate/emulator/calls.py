@@ -44,15 +44,8 @@ async def run_model_method(
     credential: Credential,
     body: dict[str, Any],
 ) -> web.StreamResponse:
-    """Faults, latency, injected errors, limits, then the answer."""
-    model = target.model or ""
-    selection = state.faults.select(target.region, model, target.method)
-    for rule in selection.fired:
-        state.stats.by_fault[rule.action] += 1
-    delay = state.config.latency_ms / 1000.0 + selection.latency_s
-    if delay > 0:
-        await state.clock.sleep(delay)
-    fault = selection.fault
+    """Faults, injected errors, limits, then the answer."""
+    fault = await _planned_fault(state, target)
     if fault is not None and fault.action in _REPLACING:
         return await _replace(request, state, target, fault)
     if state.config.error_rate > 0 and state.rng.random() < state.config.error_rate:
@@ -68,6 +61,16 @@ async def run_model_method(
         if refusal is not None:
             return refusal
     return await answer(request, state, target, inner, prompt, fault)
+
+
+async def _planned_fault(state: EmulatorState, target: Target) -> FaultRule | None:
+    """Spend the rules that fire, wait out their latency, and return the fault (if any)."""
+    selection = state.faults.select(target.region, target.model or "", target.method)
+    for rule in selection.fired:
+        state.stats.by_fault[rule.action] += 1
+    if selection.latency_s > 0:
+        await state.clock.sleep(selection.latency_s)
+    return selection.fault
 
 
 def _admit(

@@ -51,9 +51,6 @@ def vertex_model(model: str) -> dict[str, Any]:
         "versionId": "default",
         "openSourceCategory": "PROPRIETARY",
         "launchStage": "GA",
-        "publisherModelTemplate": (
-            f"projects/{{project}}/locations/{{location}}/publishers/google/models/{model}"
-        ),
     }
 
 

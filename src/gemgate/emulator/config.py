@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from gemgate.emulator.faults import FaultRule
+from gemgate.emulator.faults import FaultRule, parse_fault_plan
 
 __all__ = ["EmulatorConfig", "LimitMode"]
 
@@ -54,7 +54,7 @@ class EmulatorConfig:
             raise ValueError(f"port must be within [0, 65535], not {self.port}")
         object.__setattr__(self, "api_keys", tuple(self.api_keys))
         object.__setattr__(self, "bad_keys", tuple(self.bad_keys))
-        object.__setattr__(self, "faults", tuple(self.faults))
+        object.__setattr__(self, "faults", parse_fault_plan(list(self.faults)))
 
     def __repr__(self) -> str:
         # Keys are secrets: show how many there are, never what they are.

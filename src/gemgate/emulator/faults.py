@@ -101,18 +101,30 @@ def _applies_to(action: str, method: str) -> bool:
 def _validate(rule: FaultRule) -> None:
     if rule.action not in get_args(FaultAction):
         raise ValueError(f"unknown action {rule.action!r}")
-    if rule.count is not None and (isinstance(rule.count, bool) or rule.count < 1):
-        raise ValueError(f"count must be a positive integer, not {rule.count!r}")
-    if rule.probability is not None and not 0.0 <= rule.probability <= 1.0:
+    for name in ("region", "model", "method"):
+        if not isinstance(getattr(rule, name), str):
+            raise ValueError(f"{name} must be a string, not {getattr(rule, name)!r}")
+    _check_number("count", rule.count, integer=True, minimum=1)
+    _check_number("after_chunks", rule.after_chunks, integer=True, minimum=0)
+    _check_number("status", rule.status, integer=True, minimum=100)
+    _check_number("ms", rule.ms, minimum=0)
+    _check_number("retry_delay_s", rule.retry_delay_s, minimum=0)
+    _check_number("probability", rule.probability, minimum=0)
+    if rule.probability is not None and rule.probability > 1:
         raise ValueError(f"probability must be within [0, 1], not {rule.probability!r}")
-    if rule.ms < 0 or rule.after_chunks < 0:
-        raise ValueError("ms and after_chunks must be >= 0")
-    if rule.retry_delay_s is not None and rule.retry_delay_s < 0:
-        raise ValueError(f"retry_delay_s must be >= 0, not {rule.retry_delay_s!r}")
     if rule.quota not in ("minute", "day"):
         raise ValueError(f"quota must be 'minute' or 'day', not {rule.quota!r}")
     _validate_status(rule)
     _validate_reason(rule)
+
+
+def _check_number(name: str, value: object, *, minimum: float, integer: bool = False) -> None:
+    if value is None:
+        return
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or value < minimum:
+        kind = "an integer" if integer else "a number"
+        raise ValueError(f"{name} must be {kind} >= {minimum:g}, not {value!r}")
 
 
 def _validate_status(rule: FaultRule) -> None:

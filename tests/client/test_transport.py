@@ -12,10 +12,11 @@ from contextlib import asynccontextmanager
 import pytest
 from aiohttp import web
 
+from gemgate.config import TransportSettings
 from gemgate.credentials import Secret
 from gemgate.emulator import EmulatorConfig, build_app
 from gemgate.ratelimit import RateLimiter
-from gemgate.transport import Auth, Transport, TransportOptions
+from gemgate.transport import Auth, Transport
 from gemgate.wire import Endpoint
 
 from .conftest import running
@@ -111,7 +112,7 @@ async def test_a_connection_the_server_closed_while_idle_is_not_an_error() -> No
     url = Endpoint(base_url=f"http://127.0.0.1:{port}").method_url("m", "generateContent")
     body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
     try:
-        async with Transport(TransportOptions(keepalive_s=30.0)) as transport:
+        async with Transport(TransportSettings(keepalive_s=30.0)) as transport:
             for _ in range(5):
                 await transport.request_json("POST", url, body=body, auth=Auth(Secret(KEY)))
                 await asyncio.sleep(0.4)  # real idle time: the server closes the socket

@@ -32,7 +32,7 @@ from gemgate.observability import AuditLog, EventBus, Listener, Metrics
 from gemgate.queue import AdmissionQueue, Priority
 from gemgate.ratelimit import Limits, RateLimiter, estimate_tokens
 from gemgate.resilience import RetryPolicy
-from gemgate.transport import Auth, Transport, TransportOptions
+from gemgate.transport import Auth, Transport
 from gemgate.wire import (
     Contents,
     CountTokensResponse,
@@ -55,19 +55,6 @@ def endpoints_of(settings: Settings, base_url: str | None = None) -> list[Endpoi
     if e.kind == "developer":
         return [Endpoint("developer", e.api_version, url)]
     return [Endpoint("vertex", e.api_version, url, e.project, r) for r in e.regions]
-
-
-def _transport_options(settings: Settings) -> TransportOptions:
-    t = settings.transport
-    return TransportOptions(
-        pool_size=t.pool_size,
-        pool_size_per_host=t.pool_size_per_host,
-        keepalive_s=t.keepalive_s,
-        dns_cache_ttl_s=t.dns_cache_ttl_s,
-        connect_timeout_s=t.connect_timeout_s,
-        read_timeout_s=t.read_timeout_s,
-        total_timeout_s=t.total_timeout_s,
-    )
 
 
 def _limits(settings: Settings, window_s: float) -> dict[str, Limits]:
@@ -101,7 +88,7 @@ class GeminiAPIClient:
         for listener in subscribers:
             self.bus.subscribe(listener)
         self._auth = auth
-        self.transport = Transport(_transport_options(settings))
+        self.transport = Transport(settings.transport)
         r = settings.retry
         self.stages = Stages(
             clock=self.clock,

@@ -1,5 +1,5 @@
 """The aiohttp transport: one pooled session; one exchange -> wire JSON or a typed error."""
 
-from gemgate.transport.session import Auth, Transport, TransportOptions
+from gemgate.transport.session import Auth, Transport
 
-__all__ = ["Auth", "Transport", "TransportOptions"]
+__all__ = ["Auth", "Transport"]

@@ -17,27 +17,15 @@ from typing import Any, Literal
 import aiohttp
 
 from gemgate._version import __version__
+from gemgate.config import TransportSettings
 from gemgate.credentials import Secret
 from gemgate.errors import ConnectionFailed, GemgateError, RequestTimeout
 from gemgate.wire import SSEDecoder, classify_error, error_from_payload, loads_object
 from gemgate.wire.types import JSONObject
 
-__all__ = ["Auth", "Transport", "TransportOptions"]
+__all__ = ["Auth", "Transport"]
 
 USER_AGENT = f"gemgate/{__version__}"
-
-
-@dataclass(frozen=True, slots=True)
-class TransportOptions:
-    """Pool and timeout settings of one transport."""
-
-    pool_size: int = 100
-    pool_size_per_host: int = 0
-    keepalive_s: float = 30.0
-    dns_cache_ttl_s: int = 300
-    connect_timeout_s: float = 10.0
-    read_timeout_s: float = 120.0
-    total_timeout_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +60,8 @@ def _translated(url: str) -> Iterator[None]:
 class Transport:
     """Owns the session; ``request_json`` and ``stream_json`` are one HTTP exchange each."""
 
-    def __init__(self, options: TransportOptions | None = None) -> None:
-        self.options = options or TransportOptions()
+    def __init__(self, options: TransportSettings | None = None) -> None:
+        self.options = options or TransportSettings()
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Transport:

@@ -39,3 +39,8 @@ def test_mypy_strict_is_clean() -> None:
 def test_layers_of_the_design_hold() -> None:
     result = run(tool("lint-imports"), "--no-cache")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_documented_usage_type_checks() -> None:
+    result = run(sys.executable, "-m", "mypy", "--strict", "tests/typing/readme_usage.py")
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from gemgate.client.call import Call, Result
 from gemgate.client.stages import Stages
@@ -45,7 +45,18 @@ from gemgate.wire import (
     prompt_text,
 )
 
-__all__ = ["GeminiAPIClient"]
+__all__ = ["Attribution", "GeminiAPIClient"]
+
+
+class Attribution(TypedDict, total=False):
+    """Fields gemgate keeps for itself with each request; never sent to the API."""
+
+    user_id: str | None
+    feature: str | None
+    team: str | None
+    priority: int
+    deadline_s: float | None
+    request_id: str | None
 
 
 def endpoints_of(settings: Settings, base_url: str | None = None) -> list[Endpoint]:
@@ -186,7 +197,7 @@ class GeminiAPIClient:
         generation_config: Mapping[str, Any] | None = None,
         safety_settings: Sequence[Mapping[str, Any]] | None = None,
         tools: Sequence[Mapping[str, Any]] | None = None,
-        **attribution: Any,
+        **attribution: Unpack[Attribution],
     ) -> Result:
         """One ``generateContent`` call through the whole pipeline.
 
@@ -226,7 +237,7 @@ class GeminiAPIClient:
         generation_config: Mapping[str, Any] | None = None,
         safety_settings: Sequence[Mapping[str, Any]] | None = None,
         tools: Sequence[Mapping[str, Any]] | None = None,
-        **attribution: Any,
+        **attribution: Unpack[Attribution],
     ) -> Stream:
         """``streamGenerateContent``: chunks as they arrive. Retried only before the first
         chunk; after it, a failure ends the stream with a typed error and the usage seen so far
@@ -270,7 +281,7 @@ class GeminiAPIClient:
         return first, events
 
     async def count_tokens(
-        self, contents: Contents, *, model: str | None = None, **attribution: Any
+        self, contents: Contents, *, model: str | None = None, **attribution: Unpack[Attribution]
     ) -> CountTokensResponse:
         """``countTokens`` (free of charge: no rate-limit reservation, no cost)."""
         call = self._call(

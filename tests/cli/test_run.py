@@ -46,10 +46,10 @@ def test_the_example_batch_runs_on_the_emulator_and_resumes_without_resending(
     second = gemgate(
         "run", str(EXAMPLES), "-o", str(out), "--emulator", "--summary-json", str(summary)
     )
-    assert second.returncode == 1
-    assert out.read_bytes() == before
+    assert second.returncode == 1  # the malformed line is read again, and fails again
+    assert sorted(out.read_text().splitlines()) == sorted(before.decode().splitlines())
     s2 = json.loads(summary.read_text())
-    assert (s2["completed"], s2["skipped_already_done"], s2["tokens"]["requests"]) == (0, 200, 0)
+    assert (s2["completed"], s2["skipped_already_done"], s2["tokens"]["requests"]) == (0, 199, 0)
 
 
 def test_a_rerun_sends_only_what_is_missing_and_drops_torn_and_transient_lines(

@@ -47,7 +47,8 @@ async def test_a_retry_delay_hint_is_a_floor_for_the_next_attempt() -> None:
     async with running(fault, clock=clock) as (client, _):
         result = await client.generate(PROMPT)
     assert result.attempts == 2
-    assert clock.sleeps == [2.5]
+    assert len(clock.sleeps) == 1
+    assert 2.5 <= clock.sleeps[0] <= 2.5 + 0.1
 
 
 async def test_a_hint_beyond_the_deadline_fails_at_once_with_the_delay() -> None:

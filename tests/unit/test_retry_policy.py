@@ -68,10 +68,14 @@ def test_the_last_attempt_gives_up() -> None:
     assert isinstance(p.decide(ServerError("x"), 3), GiveUp)
 
 
-def test_server_retry_delay_is_a_floor() -> None:
-    decision = policy().decide(RateLimited("x", retry_delay=2.5), 1)
-    assert isinstance(decision, Retry)
-    assert decision.delay == 2.5
+def test_server_retry_delay_is_a_floor_with_jitter_on_top() -> None:
+    p = policy()
+    delays = [p.decide(RateLimited("x", retry_delay=2.5), 2) for _ in range(200)]
+    values = [d.delay for d in delays if isinstance(d, Retry)]
+    assert len(values) == 200
+    assert min(values) >= 2.5
+    assert max(values) <= 2.5 + p.ceiling(2)
+    assert len(set(values)) > 150  # waiters told the same delay do not wake together
 
 
 def test_a_hint_past_the_deadline_gives_up_instead_of_sleeping() -> None:

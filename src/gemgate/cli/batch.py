@@ -94,7 +94,10 @@ def _contents(obj: dict[str, Any]) -> str | list[dict[str, Any]]:
 
 
 def _generation_config(obj: dict[str, Any]) -> dict[str, Any]:
-    config = dict(obj.get("generation_config") or {})
+    raw = obj.get("generation_config") or {}
+    if not isinstance(raw, dict):
+        raise _Bad("'generation_config' must be an object")
+    config = dict(raw)
     limit = obj.get("max_output_tokens")
     if limit is not None:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
@@ -127,7 +130,7 @@ def parse_line(text: str, number: int) -> BatchItem | BadLine:
     try:
         obj = json.loads(text.rstrip("\r\n"))
     except json.JSONDecodeError as exc:
-        where = f"{exc.msg} at column {exc.colno}"
+        where = f"{exc.msg}, column {exc.colno}"
         return BadLine(fallback_id, number, f"line {number}: not valid JSON ({where})")
     if not isinstance(obj, dict):
         return BadLine(fallback_id, number, f"line {number}: not a JSON object")
@@ -143,7 +146,7 @@ def parse_line(text: str, number: int) -> BatchItem | BadLine:
 def read_batch(path: Path) -> Iterator[BatchItem | BadLine]:
     """Each non-blank line of ``path``; a repeated id is a bad line, not a second request."""
     seen: set[str] = set()
-    with path.open(encoding="utf-8", errors="replace") as lines:
+    with path.open(encoding="utf-8-sig", errors="replace") as lines:
         for number, text in enumerate(lines, start=1):
             if not text.strip():
                 continue

@@ -2,9 +2,9 @@
 
 Each result is appended with a single ``write`` on an ``O_APPEND`` descriptor, so an interrupted
 run (Ctrl-C, SIGTERM, even ``kill -9``) leaves whole lines. On a rerun the file is read back:
-ids that completed, or failed for a reason a retry cannot fix, are skipped; lines of requests
-that failed transiently are dropped (they are tried again), as is a torn last line. The file is
-rewritten atomically only when something was dropped, so it always has one line per id.
+ids that completed are skipped (never sent, never paid for twice); lines of failures are dropped,
+so those ids are tried again, as is a line torn by a kill. The file is then rewritten atomically,
+so it keeps one line per id. A file that is not a results file is refused, never overwritten.
 """
 
 from __future__ import annotations
@@ -14,41 +14,42 @@ import os
 from pathlib import Path
 from typing import Any
 
+from gemgate.errors import ConfigError
+
 __all__ = ["ResultsFile"]
 
 
-def _final(record: dict[str, Any]) -> bool:
-    """Whether a recorded outcome stands (a rerun would not change it)."""
-    return record.get("status") == "completed" or record.get("retryable") is False
-
-
 class ResultsFile:
-    """Appends result lines; knows which ids a previous run already settled."""
+    """Appends result lines; knows which ids a previous run completed."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.settled: set[str] = set()
-        self.settled_failures = 0
+        self.completed: set[str] = set()
         self._fd: int | None = None
 
     def load(self) -> int:
-        """Read a previous run's results; returns how many ids are settled."""
+        """Read a previous run's results; returns how many ids completed."""
         if not self.path.exists():
             return 0
+        lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
         kept: list[str] = []
-        dropped = False
-        with self.path.open(encoding="utf-8", errors="replace") as lines:
-            for line in lines:
-                record = _record(line)
-                if record is None or not _final(record) or record["id"] in self.settled:
-                    dropped = dropped or bool(line.strip())
-                    continue
-                self.settled.add(record["id"])
-                self.settled_failures += record.get("status") != "completed"
-                kept.append(line if line.endswith("\n") else line + "\n")
-        if dropped:
+        for number, line in enumerate(lines, start=1):
+            record = _record(line)
+            if record is None:
+                if number == len(lines) or not line.strip():
+                    continue  # a blank line, or the last line torn by an interrupted run
+                raise ConfigError(
+                    str(self.path),
+                    f"line {number}",
+                    "not a gemgate results line; refusing to "
+                    "overwrite this file (choose another -o)",
+                )
+            if record["status"] == "completed" and record["id"] not in self.completed:
+                self.completed.add(record["id"])
+                kept.append(line + "\n")
+        if len(kept) != len(lines):
             self._rewrite(kept)
-        return len(self.settled)
+        return len(self.completed)
 
     def _rewrite(self, lines: list[str]) -> None:
         tmp = self.path.with_name(self.path.name + ".tmp")
@@ -78,10 +79,11 @@ class ResultsFile:
 
 
 def _record(line: str) -> dict[str, Any] | None:
+    """A results line: a JSON object with a string ``id`` and a ``status``."""
     try:
         record = json.loads(line)
     except ValueError:
         return None
-    if isinstance(record, dict) and isinstance(record.get("id"), str):
+    if isinstance(record, dict) and isinstance(record.get("id"), str) and "status" in record:
         return record
     return None

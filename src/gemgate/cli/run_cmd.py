@@ -1,9 +1,9 @@
 """``gemgate run PROMPTS.jsonl -o RESULTS.jsonl``: a batch through the whole pipeline.
 
-Exit status: 0 when every line completed (now or in an earlier run), 1 when some line's
-result in the output is a failure (now or from an earlier run),
-2 for a usage or configuration error (bad option, config file, no API key),
-130 when interrupted (Ctrl-C or SIGTERM: finished results are kept; rerun to finish the rest).
+Exit status: 0 when every line has completed (in this run or an earlier one), 1 when some line
+failed in this run, 2 for a usage or configuration error (bad option, config file, no API key,
+an output file that is not a results file), 130 when interrupted (Ctrl-C or SIGTERM: finished
+results are kept; rerun the same command to finish the rest).
 """
 
 from __future__ import annotations
@@ -15,21 +15,24 @@ import json
 import os
 import signal
 import time
+import warnings
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gemgate.cli.batch import BadLine, BatchItem, read_batch
+from gemgate.cli.records import completed_record, failed_record
 from gemgate.cli.results_file import ResultsFile
 from gemgate.cli.summary import RunCounts, build_summary, print_summary
-from gemgate.client import GeminiAPIClient, Result
+from gemgate.client import GeminiAPIClient
 from gemgate.config import load_settings
 from gemgate.credentials import Secret, find_api_key
-from gemgate.errors import ConfigError, GemgateError
+from gemgate.errors import AuthenticationError, ConfigError, GemgateError
 from gemgate.observability import Event, RequestFinished
 
 __all__ = ["run"]
@@ -37,7 +40,19 @@ __all__ = ["run"]
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-@click.command("run")
+@dataclasses.dataclass(frozen=True, slots=True)
+class RunOptions:
+    prompts: Path
+    output: Path
+    config_path: Path | None
+    emulator: bool
+    endpoint: str | None
+    model: str | None
+    concurrency: int | None
+    summary_json: Path | None
+
+
+@click.command("run", short_help="Send a JSONL file of requests; write one result line each.")
 @click.argument("prompts", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "-o",
@@ -53,7 +68,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
     help="gemgate.toml (default: $GEMGATE_CONFIG, then ./gemgate.toml).",
 )
 @click.option("--emulator", is_flag=True, help="Run against an in-process emulator (no key).")
-@click.option("--endpoint", help="Base URL of a Gemini-compatible server.")
+@click.option("--endpoint", help="Base URL of a Gemini-compatible server (http or https).")
 @click.option("--model", help="Model for lines that name none.")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Requests in flight at most.")
 @click.option(
@@ -71,33 +86,44 @@ def run(
     concurrency: int | None,
     summary_json: Path | None,
 ) -> None:
-    """Send every request in PROMPTS (JSONL) and write one result line each to OUTPUT."""
+    """Send every request in PROMPTS (JSONL) and write one result line each to OUTPUT.
+
+    A rerun with the same OUTPUT skips the lines that completed and tries the rest again.
+    """
+    if emulator and endpoint:
+        raise click.UsageError("--emulator and --endpoint exclude each other")
+    if output.exists() and output.resolve() == prompts.resolve():
+        raise click.UsageError("the output file must not be the prompts file")
+    if endpoint:
+        _check_endpoint(endpoint)
     options = RunOptions(
         prompts, output, config_path, emulator, endpoint, model, concurrency, summary_json
     )
     raise SystemExit(asyncio.run(_main(options)))
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class RunOptions:
-    prompts: Path
-    output: Path
-    config_path: Path | None
-    emulator: bool
-    endpoint: str | None
-    model: str | None
-    concurrency: int | None
-    summary_json: Path | None
+def _check_endpoint(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter("must be an http:// or https:// URL", param_hint="--endpoint")
+    if parts.username or parts.password or parts.query:
+        raise click.BadParameter(
+            "must not carry credentials or a query; keys go in GEMINI_API_KEY",
+            param_hint="--endpoint",
+        )
 
 
 async def _main(options: RunOptions) -> int:
-    err = Console(stderr=True)
     try:
         async with _client(options) as client:
-            return await Batch(client, options, err).run()
+            return await Batch(client, options, Console(stderr=True)).run()
+    except AuthenticationError as exc:
+        click.echo(
+            f"gemgate run: {exc}" + ("" if options.emulator else " (or try --emulator)"), err=True
+        )
     except (ConfigError, GemgateError) as exc:
-        err.print(f"[red]gemgate run: {exc}[/]")
-        return EXIT_USAGE
+        click.echo(f"gemgate run: {exc}", err=True)
+    return EXIT_USAGE
 
 
 @contextlib.asynccontextmanager
@@ -139,14 +165,14 @@ class Batch:
 
     async def run(self) -> int:
         self.counts.skipped = self.results.load()
-        self.counts.failed_earlier = self.results.settled_failures
         items = list(read_batch(self.options.prompts))
         self.counts.total_lines = len(items)
-        todo = [i for i in items if i.id not in self.results.settled]
+        todo = [i for i in items if i.id not in self.results.completed]
         start = time.monotonic()
         self.results.open()
         try:
-            await self._process(todo)
+            with _warnings_as_lines(self.err):
+                await self._process(todo)
         finally:
             self.results.close()
         summary = build_summary(
@@ -157,8 +183,7 @@ class Batch:
             self.options.summary_json.write_text(json.dumps(summary, indent=2) + "\n")
         if self.counts.interrupted:
             return EXIT_INTERRUPTED
-        failed = self.counts.failed + self.counts.failed_earlier
-        return EXIT_FAILED if failed else EXIT_OK
+        return EXIT_FAILED if self.counts.failed else EXIT_OK
 
     async def _process(self, todo: list[BatchItem | BadLine]) -> None:
         queue: asyncio.Queue[BatchItem | BadLine] = asyncio.Queue()
@@ -183,9 +208,9 @@ class Batch:
     async def _one(self, item: BatchItem | BadLine) -> None:
         if isinstance(item, BadLine):
             self.counts.bad_lines += 1
-            self._write_failure(item.id, "InvalidInput", item.reason, retryable=False)
+            self._fail(failed_record(item.id, ValueError(item.reason), kind="InvalidInput"))
             return
-        request_id = os.urandom(8).hex()
+        request_id = os.urandom(16).hex()
         try:
             result = await self.client.generate(
                 item.contents,
@@ -198,74 +223,17 @@ class Batch:
                 priority=item.priority,
                 request_id=request_id,
             )
-        except GemgateError as exc:
-            self._write_error(item, request_id, exc)
+        except Exception as exc:  # one line's failure, whatever it is, must not stop the rest
+            event = self.finished.pop(request_id, None)
+            self._fail(failed_record(item.id, exc, event=event))
             return
+        self.finished.pop(request_id, None)
         self.counts.completed += 1
-        self.results.append(_completed(item, result))
+        self.results.append(completed_record(item.id, result))
 
-    def _write_error(self, item: BatchItem, request_id: str, exc: GemgateError) -> None:
-        event = self.finished.pop(request_id, None)
-        record = _failed(item.id, type(exc).__name__, str(exc), exc.retryable)
-        if event is not None:
-            record.update(_measures(event))
-        record["error"]["status"] = exc.status
+    def _fail(self, record: dict[str, Any]) -> None:
         self.counts.failed += 1
         self.results.append(record)
-
-    def _write_failure(self, item_id: str, kind: str, message: str, *, retryable: bool) -> None:
-        self.counts.failed += 1
-        self.results.append(_failed(item_id, kind, message, retryable))
-
-
-def _completed(item: BatchItem, result: Result) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "status": "completed",
-        "text": result.text,
-        "model": result.model,
-        "usage": result.usage.as_dict(),
-        "cost_usd": None if result.cost_usd is None else format(result.cost_usd, "f"),
-        "attempts": result.attempts,
-        "latency_ms": round(result.latency_ms, 1),
-        "queue_ms": round(result.queue_ms, 1),
-        "region": result.region,
-        "finish_reason": result.finish_reason,
-        "request_id": result.request_id,
-    }
-
-
-def _failed(item_id: str, kind: str, message: str, retryable: bool) -> dict[str, Any]:
-    return {
-        "id": item_id,
-        "status": "failed",
-        "text": None,
-        "usage": None,
-        "cost_usd": None,
-        "attempts": 0,
-        "latency_ms": None,
-        "queue_ms": None,
-        "region": None,
-        "error": {"type": kind, "message": message},
-        "retryable": retryable,
-    }
-
-
-def _measures(event: RequestFinished) -> dict[str, Any]:
-    return {
-        "model": event.model,
-        "usage": {
-            "prompt": event.prompt_tokens,
-            "output": event.output_tokens,
-            "total": event.total_tokens,
-        },
-        "cost_usd": None if event.cost_usd is None else format(event.cost_usd, "f"),
-        "attempts": event.attempts,
-        "latency_ms": round(event.latency_ms, 1),
-        "queue_ms": round(event.queue_ms, 1),
-        "region": event.region,
-        "request_id": event.request_id,
-    }
 
 
 def _progress(console: Console, total: int) -> Progress:
@@ -278,6 +246,18 @@ def _progress(console: Console, total: int) -> Progress:
         transient=False,
         disable=total == 0,
     )
+
+
+@contextlib.contextmanager
+def _warnings_as_lines(console: Console) -> Iterator[None]:
+    """Show warnings (an unknown model, say) as one plain line each, not a source listing."""
+
+    def show(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+        console.print(f"[yellow]warning:[/] {message}", highlight=False, markup=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 @contextlib.contextmanager

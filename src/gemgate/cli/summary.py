@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from gemgate.cli.records import money
 from gemgate.cost import CostTracker, Spend
 from gemgate.observability import Metrics
 
@@ -19,21 +19,16 @@ __all__ = ["RunCounts", "build_summary", "print_summary"]
 class RunCounts:
     total_lines: int = 0
     skipped: int = 0
-    failed_earlier: int = 0
     completed: int = 0
     failed: int = 0
     bad_lines: int = 0
     interrupted: bool = False
 
 
-def _money(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value else "0"
-
-
 def _spend(spend: Spend) -> dict[str, Any]:
     return {
         "requests": spend.requests,
-        "cost_usd": _money(spend.cost_usd),
+        "cost_usd": money(spend.cost_usd),
         "unpriced_requests": spend.unpriced,
         "prompt_tokens": spend.prompt_tokens,
         "output_tokens": spend.output_tokens,
@@ -49,14 +44,13 @@ def build_summary(
     return {
         "input_lines": counts.total_lines,
         "skipped_already_done": counts.skipped,
-        "failed_earlier_not_retried": counts.failed_earlier,
         "completed": counts.completed,
         "failed": counts.failed,
         "bad_input_lines": counts.bad_lines,
         "interrupted": counts.interrupted,
         "retries": metrics.retries,
         "tokens": _spend(costs.total),
-        "cost_usd": _money(costs.total.cost_usd),
+        "cost_usd": money(costs.total.cost_usd),
         "cost_by": {
             d: {k: _spend(v) for k, v in costs.by(d).items()}
             for d in ("model", "user", "feature", "team")
@@ -94,7 +88,6 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         ("failed", summary["failed"]),
         ("bad input lines (counted in failed)", summary["bad_input_lines"]),
         ("skipped (already done)", summary["skipped_already_done"]),
-        ("of which failed for good earlier", summary["failed_earlier_not_retried"]),
         ("retries", summary["retries"]),
         (
             "tokens prompt / output / total",
@@ -102,7 +95,10 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         ),
         ("cost (USD)", summary["cost_usd"]),
         ("latency p50 / p95 / p99 (ms)", f"{lat['p50']} / {lat['p95']} / {lat['p99']}"),
-        ("time queued / throttled (s)", f"{summary['queued_s']} / {summary['throttled_s']}"),
+        (
+            "queued / throttled, summed over requests (s)",
+            f"{summary['queued_s']} / {summary['throttled_s']}",
+        ),
         ("throughput (req/s)", summary["throughput_rps"]),
         ("wall time (s)", summary["wall_s"]),
     ):

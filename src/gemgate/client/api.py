@@ -19,6 +19,7 @@ from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypedDict, Unpack
+from urllib.parse import urlsplit
 
 from gemgate.client.call import Call, Result
 from gemgate.client.stages import Stages
@@ -27,7 +28,7 @@ from gemgate.clock import Clock, SystemClock
 from gemgate.config import Settings, load_settings
 from gemgate.cost import CostTracker
 from gemgate.credentials import Secret, find_api_key
-from gemgate.errors import PromptBlocked
+from gemgate.errors import ConfigError, MalformedResponse, PromptBlocked
 from gemgate.observability import AuditLog, EventBus, Listener, Metrics
 from gemgate.queue import AdmissionQueue, Priority
 from gemgate.ratelimit import Limits, RateLimiter, estimate_tokens
@@ -59,10 +60,21 @@ class Attribution(TypedDict, total=False):
     request_id: str | None
 
 
+def _checked(url: str | None) -> str | None:
+    parts = urlsplit(url) if url else None
+    if parts is None:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError("GeminiAPIClient", "base_url", "must be an http:// or https:// URL")
+    if parts.username or parts.password or parts.query:
+        raise ConfigError("GeminiAPIClient", "base_url", "must not carry credentials or a query")
+    return url
+
+
 def endpoints_of(settings: Settings, base_url: str | None = None) -> list[Endpoint]:
     """The ordered endpoints the settings describe (one per Vertex region)."""
     e = settings.endpoint
-    url = base_url or e.base_url
+    url = _checked(base_url) or e.base_url
     if e.kind == "developer":
         return [Endpoint("developer", e.api_version, url)]
     return [Endpoint("vertex", e.api_version, url, e.project, r) for r in e.regions]
@@ -174,9 +186,11 @@ class GeminiAPIClient:
         request_id: str | None = None,
     ) -> Call:
         now = self.clock.monotonic()
+        model = model or self.settings.default_model
         return Call(
             id=request_id or uuid.uuid4().hex,
-            model=model or self.settings.default_model,
+            model=model,
+            config=self.settings.catalog.get(model),  # warns once here for an unknown model
             method=method,
             body=body,
             estimate=estimate_tokens(prompt_text(body)),
@@ -256,11 +270,14 @@ class GeminiAPIClient:
         s = self.stages
         async with s.recorded(call), s.admitted(call), s.limited(call):
             first, rest = await s.attempts(call, self._open_stream)
-            yield first
-            async for obj in rest:
-                chunk = parse_generate_response(obj)
-                _accept(call, chunk)
-                yield chunk
+            try:
+                yield first
+                async for obj in rest:
+                    chunk = parse_generate_response(obj)
+                    _accept(call, chunk)
+                    yield chunk
+            finally:
+                await rest.aclose()  # leaving early closes the connection now, not at GC
 
     async def _open_stream(
         self, call: Call, endpoint: Endpoint
@@ -275,6 +292,8 @@ class GeminiAPIClient:
         try:
             first = parse_generate_response(await anext(events))
             _accept(call, first)
+        except StopAsyncIteration:
+            raise MalformedResponse("the stream ended before its first event") from None
         except BaseException:
             await events.aclose()
             raise
@@ -289,7 +308,7 @@ class GeminiAPIClient:
         )
         s = self.stages
         async with s.recorded(call), s.admitted(call):
-            return await s.attempts(call, self._send_count)
+            return await s.attempts(call, self._send_count, limited=False)
 
     async def _send_count(self, call: Call, endpoint: Endpoint) -> CountTokensResponse:
         obj = await self.transport.request_json(

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from gemgate.config import ModelConfig
 from gemgate.observability import RequestState
+from gemgate.ratelimit import Reservation
 from gemgate.wire import GenerateResponse, Usage
 
 __all__ = ["Call", "Result"]
@@ -18,6 +20,7 @@ class Call:
 
     id: str
     model: str
+    config: ModelConfig
     method: str
     body: dict[str, Any]
     estimate: int
@@ -32,6 +35,7 @@ class Call:
     sent: bool = False
     region: str | None = None
     endpoint_index: int = 0
+    reservation: Reservation | None = None
     usage: Usage = field(default_factory=Usage)
     response: GenerateResponse | None = None
     cost_usd: Decimal | None = None
@@ -77,5 +81,5 @@ class Result:
             throttled_ms=call.throttled_ms,
             region=call.region,
             request_id=call.id,
-            model=call.model,
+            model=call.config.name,
         )

@@ -2,12 +2,14 @@
 
 Lifecycle stages wrap the whole request (for a stream: until its last chunk) as async context
 managers, outermost first: ``recorded`` (state, cost, audit event) → ``admitted`` (priority queue
-and concurrency cap) → ``limited`` (rate-limit reservation, reconciled after). Inside them
-``attempts`` runs the retry loop, routing each attempt to an endpoint and sending it.
+and concurrency cap) → ``limited`` (reconciles the rate-limit reservation with the real usage).
+Inside them ``attempts`` runs the retry loop: each attempt takes its own rate-limit reservation
+(the provider counts retries too), checks the deadline, is routed to an endpoint and sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TypeVar
@@ -18,6 +20,7 @@ from gemgate.config import ModelCatalog
 from gemgate.cost import CostTracker, cost_of
 from gemgate.errors import (
     ConnectionFailed,
+    DeadlineExceeded,
     GemgateError,
     MalformedResponse,
     Rejected,
@@ -84,20 +87,16 @@ class Stages:
     def _finish(self, call: Call, error: BaseException | None) -> None:
         call.latency_ms = (self.clock.monotonic() - call.created_at) * 1000
         if call.sent:
-            call.cost_usd = cost_of(self.catalog.get(call.model), call.usage)
+            call.cost_usd = cost_of(call.config, call.usage)
             self.costs.record(
                 call.cost_usd,
                 call.usage,
-                model=call.model,
+                model=call.config.name,
                 user=call.user,
                 feature=call.feature,
                 team=call.team,
             )
-        if error is None:
-            final = RequestState.COMPLETED
-        else:
-            final = RequestState.REJECTED if isinstance(error, Rejected) else RequestState.FAILED
-        self.transition(call, final)
+        self.transition(call, _final_state(error))
         self.bus.emit(_finished(call, error))
 
     @asynccontextmanager
@@ -114,18 +113,23 @@ class Stages:
 
     @asynccontextmanager
     async def limited(self, call: Call) -> AsyncIterator[None]:
-        """Reserve the request and its estimated tokens; reconcile or give back after."""
-        reservation = await self.limiter.acquire(
-            call.model, call.estimate, deadline_at=call.deadline_at
-        )
-        call.throttled_ms = reservation.waited_s * 1000
+        """When the request ends, charge the real prompt count instead of the estimate."""
         try:
             yield
         finally:
-            if not call.sent:
-                self.limiter.release(reservation)
-            elif call.usage.prompt:
-                self.limiter.reconcile(reservation, call.usage.prompt)
+            if call.reservation is not None and call.usage.prompt:
+                self.limiter.reconcile(call.reservation, call.usage.prompt)
+
+    async def _reserve(self, call: Call) -> None:
+        """Each attempt is a request the provider may count: each takes its own reservation."""
+        reservation = await self.limiter.acquire(
+            call.config.name, call.estimate, deadline_at=call.deadline_at
+        )
+        call.throttled_ms += reservation.waited_s * 1000
+        call.reservation = reservation
+        if (call.remaining(self.clock.monotonic()) or 1.0) <= 0:
+            self.limiter.release(reservation)
+            raise DeadlineExceeded("the deadline passed before the request could be sent")
 
     def route(self, call: Call, previous: BaseException | None) -> Endpoint:
         """The first endpoint, or the next one after a failure that failover helps with."""
@@ -133,10 +137,14 @@ class Stages:
             call.endpoint_index = (call.endpoint_index + 1) % len(self.endpoints)
         return self.endpoints[call.endpoint_index]
 
-    async def attempts(self, call: Call, send: Send[T]) -> T:
+    async def attempts(self, call: Call, send: Send[T], *, limited: bool = True) -> T:
         """The retry loop: the only layer of gemgate that retries."""
         previous: BaseException | None = None
         while True:
+            if limited:
+                await self._reserve(call)
+            elif (call.remaining(self.clock.monotonic()) or 1.0) <= 0:
+                raise DeadlineExceeded("the deadline passed before the request could be sent")
             call.attempts += 1
             endpoint = self.route(call, previous)
             call.region = endpoint.name
@@ -144,23 +152,39 @@ class Stages:
             try:
                 return await send(call, endpoint)
             except GemgateError as exc:
-                now = self.clock.monotonic()
-                decision = self.retry.decide(exc, call.attempts, call.remaining(now))
-                delay = None if isinstance(decision, GiveUp) else decision.delay
-                self.bus.emit(
-                    AttemptFailed(call.id, call.attempts, type(exc).__name__, exc.status, delay)
-                )
-                if delay is None:
-                    raise
+                delay = self._after_failure(call, exc)
                 previous = exc
             self.transition(call, RequestState.RETRYING)
             await self.clock.sleep(delay)
+
+    def _after_failure(self, call: Call, exc: GemgateError) -> float:
+        """The wait before the next attempt, or raise: the error itself, or DeadlineExceeded
+        when it was the caller's deadline that ran out."""
+        remaining = call.remaining(self.clock.monotonic())
+        decision = self.retry.decide(exc, call.attempts, remaining)
+        delay = None if isinstance(decision, GiveUp) else decision.delay
+        self.bus.emit(AttemptFailed(call.id, call.attempts, type(exc).__name__, exc.status, delay))
+        if delay is not None:
+            return delay
+        if isinstance(exc, RequestTimeout) and remaining is not None and remaining <= 0:
+            raise DeadlineExceeded("the deadline passed while waiting for the answer") from exc
+        raise exc
+
+
+def _final_state(error: BaseException | None) -> RequestState:
+    if error is None:
+        return RequestState.COMPLETED
+    if isinstance(error, Rejected):
+        return RequestState.REJECTED
+    if isinstance(error, asyncio.CancelledError | GeneratorExit):
+        return RequestState.CANCELLED
+    return RequestState.FAILED
 
 
 def _finished(call: Call, error: BaseException | None) -> RequestFinished:
     return RequestFinished(
         request_id=call.id,
-        model=call.model,
+        model=call.config.name,
         state=call.state or RequestState.FAILED,
         attempts=call.attempts,
         latency_ms=call.latency_ms,
@@ -170,9 +194,15 @@ def _finished(call: Call, error: BaseException | None) -> RequestFinished:
         user=call.user,
         feature=call.feature,
         team=call.team,
-        prompt_tokens=call.usage.prompt,
-        output_tokens=call.usage.output + call.usage.thoughts,
-        total_tokens=call.usage.total,
+        usage=call.usage,
         cost_usd=call.cost_usd,
-        error=None if error is None else f"{type(error).__name__}: {error}",
+        error=_describe(error),
     )
+
+
+def _describe(error: BaseException | None) -> str | None:
+    if error is None:
+        return None
+    if isinstance(error, asyncio.CancelledError | GeneratorExit):
+        return "cancelled by the caller"
+    return f"{type(error).__name__}: {error}"

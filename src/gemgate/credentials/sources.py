@@ -40,6 +40,4 @@ def find_api_key(
         value = env.get(name, "").strip()
         if value:
             return Secret(value)
-    raise AuthenticationError(
-        "no Gemini API key: set " + " or ".join(variables) + " (or use --emulator)"
-    )
+    raise AuthenticationError("no Gemini API key: set " + " or ".join(variables))

@@ -25,8 +25,7 @@ def audit_record(event: RequestFinished) -> dict[str, object]:
         "user": event.user,
         "feature": event.feature,
         "team": event.team,
-        "prompt_tokens": event.prompt_tokens,
-        "output_tokens": event.output_tokens,
+        "usage": event.usage.as_dict(),
         "cost_usd": None if event.cost_usd is None else str(event.cost_usd),
         "error": event.error,
     }

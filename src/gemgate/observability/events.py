@@ -13,6 +13,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeAlias
 
+from gemgate.wire import Usage
+
 __all__ = [
     "AttemptFailed",
     "Event",
@@ -27,7 +29,9 @@ log = logging.getLogger("gemgate.events")
 
 
 class RequestState(StrEnum):
-    """``QUEUED → PROCESSING → (RETRYING → PROCESSING)* → COMPLETED | FAILED``, or REJECTED."""
+    """``QUEUED → PROCESSING → (RETRYING → PROCESSING)* → COMPLETED | FAILED``; REJECTED when
+    gemgate refused to send it; CANCELLED when the caller gave up (a stream left early, a task
+    cancelled)."""
 
     QUEUED = "QUEUED"
     PROCESSING = "PROCESSING"
@@ -35,6 +39,7 @@ class RequestState(StrEnum):
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
     REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +74,7 @@ class RequestFinished:
     user: str | None
     feature: str | None
     team: str | None
-    prompt_tokens: int
-    output_tokens: int
-    total_tokens: int
+    usage: Usage
     cost_usd: Decimal | None
     error: str | None = None
 

@@ -26,6 +26,7 @@ def to_us(seconds: float) -> int:
 class Entry:
     at_us: int
     amount: int
+    expired: bool = False
 
 
 class SlidingWindow:
@@ -43,7 +44,9 @@ class SlidingWindow:
     def _expire(self, now: float) -> None:
         horizon = to_us(now) - self._window_us
         while self._log and self._log[0].at_us <= horizon:
-            self._used -= self._log.popleft().amount
+            entry = self._log.popleft()
+            entry.expired = True
+            self._used -= entry.amount
 
     def used(self, now: float) -> int:
         self._expire(now)
@@ -70,6 +73,9 @@ class SlidingWindow:
         return entry
 
     def adjust(self, entry: Entry, amount: int) -> None:
-        """Replace an entry's amount once the real usage is known (refund or extra charge)."""
-        self._used += amount - entry.amount
+        """Replace an entry's amount once the real usage is known (refund or extra charge).
+
+        An entry that has already left the window changes nothing: it no longer counts."""
+        if not entry.expired:
+            self._used += amount - entry.amount
         entry.amount = amount

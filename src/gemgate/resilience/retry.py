@@ -4,7 +4,8 @@
 seconds, then try again) or :class:`GiveUp`. The wait is exponential backoff with *full jitter*
 (AWS Architecture Blog, "Exponential Backoff And Jitter"): uniform in
 ``[0, min(max_delay, base * 2 ** (attempt - 1))]``. A server hint (``RetryInfo.retryDelay``) is a
-floor: the wait is never shorter than what the server asked for. A wait that would end past the
+floor: the wait is the hint plus that jitter, never shorter than what the server asked for, and
+clients told the same delay do not all wake at the same instant. A wait that would end past the
 request's deadline gives up at once instead of sleeping into a failure.
 """
 
@@ -51,7 +52,9 @@ class RetryPolicy:
         delay = self.rng.uniform(0.0, self.ceiling(attempt))
         hint = error.retry_delay if isinstance(error, RateLimited) else None
         if hint is not None:
-            delay = max(delay, hint)
+            delay += (
+                hint  # the hint is a floor; the jitter on top keeps waiters from waking together
+            )
         if remaining_s is not None and delay >= remaining_s:
             return GiveUp("the next attempt would start past the deadline")
         return Retry(delay)

@@ -9,17 +9,23 @@ Nothing here retries: the retry stage of the client is the only layer that does.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import aiohttp
+from yarl import URL
 
 from gemgate._version import __version__
 from gemgate.config import TransportSettings
 from gemgate.credentials import Secret
-from gemgate.errors import ConnectionFailed, GemgateError, RequestTimeout
+from gemgate.errors import (
+    ConnectionFailed,
+    DeadlineExceeded,
+    GemgateError,
+    InvalidRequest,
+    RequestTimeout,
+)
 from gemgate.wire import SSEDecoder, classify_error, error_from_payload, loads_object
 from gemgate.wire.types import JSONObject
 
@@ -41,20 +47,35 @@ class Auth:
         return "x-goog-api-key", self.secret.reveal()
 
 
-@contextmanager
-def _translated(url: str) -> Iterator[None]:
-    """Map aiohttp and socket failures to gemgate's errors (the one boundary that does)."""
-    where = url.split("?", 1)[0]
+def _where(url: str) -> str:
+    """The URL for a message: no query, no user or password."""
     try:
-        yield
-    except GemgateError:
-        raise
-    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-        raise RequestTimeout(f"timed out: {where}") from exc
-    except aiohttp.ClientPayloadError as exc:
-        raise ConnectionFailed(f"response body cut off: {where}") from exc
-    except (aiohttp.ClientConnectionError, aiohttp.ClientResponseError, OSError) as exc:
-        raise ConnectionFailed(f"{type(exc).__name__}: {where}") from exc
+        return str(URL(url).with_user(None).with_query(None).with_fragment(None))
+    except ValueError:
+        return "<unparseable URL>"
+
+
+def _translate(exc: Exception, url: str) -> Exception:
+    """The gemgate error for an aiohttp or socket failure; gemgate's own errors pass through.
+
+    The caller raises the result outside its ``except`` block, so the aiohttp exception is
+    neither the cause nor the context of the new one: some carry the request's headers, and
+    with them the API key, in their ``request_info``.
+    """
+    where = _where(url)
+    if isinstance(exc, GemgateError):
+        return exc
+    if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
+        return RequestTimeout(f"timed out: {where}")
+    if isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError):
+        return InvalidRequest(f"not a usable URL: {where}")
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return ConnectionFailed(f"response body cut off: {where}")
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return ConnectionFailed(f"malformed HTTP answer ({exc.status}): {where}")
+    if isinstance(exc, aiohttp.ClientError | OSError):
+        return ConnectionFailed(f"{type(exc).__name__}: {where}")
+    return exc
 
 
 class Transport:
@@ -103,6 +124,8 @@ class Transport:
     def _timeout(self, remaining_s: float | None) -> aiohttp.ClientTimeout:
         o = self.options
         total = o.total_timeout_s
+        if remaining_s is not None and remaining_s <= 0:
+            raise DeadlineExceeded("no time left for the request")  # aiohttp reads <= 0 as "none"
         if remaining_s is not None:
             total = remaining_s if total is None else min(total, remaining_s)
         return aiohttp.ClientTimeout(
@@ -127,18 +150,18 @@ class Transport:
     ) -> JSONObject:
         """Send one request; the JSON object of a 2xx answer, or a typed error."""
         data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
-        with _translated(url):
+        timeout = self._timeout(timeout_s)
+        try:
             async with self.session.request(
-                method,
-                url,
-                data=data,
-                headers=self._headers(auth),
-                timeout=self._timeout(timeout_s),
+                method, url, data=data, headers=self._headers(auth), timeout=timeout
             ) as resp:
                 payload = await resp.read()
                 if resp.status >= 300:
                     raise classify_error(resp.status, payload, headers=resp.headers)
                 return loads_object(payload, status=resp.status)
+        except Exception as exc:
+            error = _translate(exc, url)
+        raise error
 
     async def stream_json(
         self,
@@ -154,9 +177,10 @@ class Transport:
         event raises :class:`MalformedResponse` or :class:`ConnectionFailed`.
         """
         data = json.dumps(body, ensure_ascii=False).encode()
-        with _translated(url):
+        timeout = self._timeout(timeout_s)
+        try:
             async with self.session.post(
-                url, data=data, headers=self._headers(auth), timeout=self._timeout(timeout_s)
+                url, data=data, headers=self._headers(auth), timeout=timeout
             ) as resp:
                 if resp.status >= 300:
                     raise classify_error(resp.status, await resp.read(), headers=resp.headers)
@@ -166,6 +190,10 @@ class Transport:
                         yield _event_object(event)
                 for event in decoder.close():
                     yield _event_object(event)
+                return
+        except Exception as exc:
+            error = _translate(exc, url)
+        raise error
 
 
 def _event_object(event: str) -> JSONObject:

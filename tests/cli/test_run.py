@@ -157,3 +157,24 @@ def test_a_bad_config_file_names_the_file_and_the_key(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert str(config) in result.stderr.replace("\n", "")
     assert "concurrency" in result.stderr
+
+
+def test_a_refused_key_stops_the_run_and_a_rerun_with_the_right_key_finishes(
+    tmp_path: Path,
+) -> None:
+    emu = Emulator("--api-key", KEY)
+    try:
+        out = tmp_path / "out.jsonl"
+        args = ["run", str(EXAMPLES), "-o", str(out), "--endpoint", emu.url, "--concurrency", "2"]
+        refused = gemgate(*args, GEMINI_API_KEY="wrong-" + KEY)
+        assert refused.returncode == 2
+        assert "refused" in refused.stderr
+        assert "wrong-" + KEY not in refused.stderr + out.read_text()
+        assert emu.stats()["requests_total"] <= 4  # stopped at once, not 199 refusals
+        fixed = gemgate(*args, GEMINI_API_KEY=KEY)
+        assert fixed.returncode == 1  # only the malformed line fails
+        records = read_jsonl(out)
+        assert len(records) == 200
+        assert sum(r["status"] == "completed" for r in records) == 199
+    finally:
+        emu.stop()

@@ -119,8 +119,11 @@ async def test_a_stream_failing_after_its_first_chunk_ends_with_a_typed_error() 
     fault = FaultRule("stream_error", after_chunks=1, status=500)
     async with running(fault, clock=FakeClock()) as (client, emu):
         received: list[GenerateResponse] = []
+        stream_of_u9 = [client.stream(PROMPT, user_id="u9")]
         with pytest.raises(ServerError):
-            await collect(client.stream(PROMPT, user_id="u9"), received)
+            await collect(stream_of_u9[0], received)
         assert emu.stats()["requests_total"] == 1  # not retried after data reached us
     assert len(received) == 1
     assert client.costs.by("user")["u9"].prompt_tokens == received[0].usage.prompt > 0
+    assert stream_of_u9[0].usage == received[0].usage  # readable by the caller after the error
+    assert stream_of_u9[0].cost_usd == client.costs.by("user")["u9"].cost_usd

@@ -1,9 +1,9 @@
 """``gemgate run PROMPTS.jsonl -o RESULTS.jsonl``: a batch through the whole pipeline.
 
-Exit status: 0 when every line has completed (in this run or an earlier one), 1 when some line
-failed in this run, 2 for a usage or configuration error (bad option, config file, no API key,
-an output file that is not a results file), 130 when interrupted (Ctrl-C or SIGTERM: finished
-results are kept; rerun the same command to finish the rest).
+Exit status: 0 when every line has completed (in this run or an earlier one); 1 when some line
+failed in this run; 2 for a usage or configuration error: a bad option or config file, no API
+key or a refused one (which stops the run at once), an output file that is not a results file;
+130 when interrupted by Ctrl-C or SIGTERM (finished results are kept; rerun to finish the rest).
 """
 
 from __future__ import annotations
@@ -157,6 +157,7 @@ class Batch:
         self.results = ResultsFile(options.output)
         self.counts = RunCounts()
         self.finished: dict[str, RequestFinished] = {}
+        self.refused: AuthenticationError | None = None  # a refused key: stop, don't spend
         client.bus.subscribe(self._on_event)
 
     def _on_event(self, event: Event) -> None:
@@ -183,6 +184,11 @@ class Batch:
             self.options.summary_json.write_text(json.dumps(summary, indent=2) + "\n")
         if self.counts.interrupted:
             return EXIT_INTERRUPTED
+        if self.refused is not None:
+            click.echo(
+                f"gemgate run: stopped, the credential was refused: {self.refused}", err=True
+            )
+            return EXIT_USAGE
         return EXIT_FAILED if self.counts.failed else EXIT_OK
 
     async def _process(self, todo: list[BatchItem | BadLine]) -> None:
@@ -193,7 +199,7 @@ class Batch:
             task_id = progress.add_task("requests", total=len(todo))
 
             async def worker() -> None:
-                while not queue.empty():
+                while not queue.empty() and self.refused is None:
                     await self._one(queue.get_nowait())
                     progress.advance(task_id)
 
@@ -224,6 +230,8 @@ class Batch:
                 request_id=request_id,
             )
         except Exception as exc:  # one line's failure, whatever it is, must not stop the rest
+            if isinstance(exc, AuthenticationError):
+                self.refused = exc
             event = self.finished.pop(request_id, None)
             self._fail(failed_record(item.id, exc, event=event))
             return

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from decimal import Decimal
 from types import TracebackType
 
 from gemgate.client.call import Call, Result
-from gemgate.wire import GenerateResponse
+from gemgate.wire import GenerateResponse, Usage
 
 __all__ = ["Stream"]
 
@@ -51,6 +52,18 @@ class Stream:
     def text(self) -> str:
         """The text received so far."""
         return "".join(self._call.text_parts)
+
+    @property
+    def usage(self) -> Usage:
+        """The usage seen so far (the last chunk's: cumulative). After a stream that failed
+        midway, this is what was charged."""
+        return self._call.usage
+
+    @property
+    def cost_usd(self) -> Decimal | None:
+        """The cost charged, once the stream has ended, normally or not (``None`` before, or
+        when the model's price is unknown)."""
+        return self._call.cost_usd
 
     @property
     def request_id(self) -> str:

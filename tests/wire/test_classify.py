@@ -401,3 +401,11 @@ def test_safe_excerpt_drops_script_and_style_blocks() -> None:
 
 def test_safe_excerpt_replaces_bytes_that_are_not_utf8() -> None:
     assert safe_excerpt(b"bad \xff byte") == "bad \ufffd byte"
+
+
+def test_safe_excerpt_redacts_an_oauth_access_token() -> None:
+    token = "ya29." + "a0AfB_byC" * 6
+    excerpt = safe_excerpt(f"Request had invalid authentication credentials: {token} end")
+    assert token not in excerpt
+    assert "<redacted>" in excerpt
+    assert excerpt.endswith("end")

@@ -1,0 +1,29 @@
+"""gemgate.testing: the helpers users get for their own tests work as documented."""
+
+from gemgate.emulator import EmulatorConfig, FaultRule
+from gemgate.testing import FakeClock, emulated_client
+
+
+async def test_emulated_client_serves_a_request_from_a_fresh_emulator() -> None:
+    async with emulated_client() as (client, emulator):
+        result = await client.generate("hello")
+        assert emulator.stats()["requests_total"] == 1
+    assert result.text
+    assert result.attempts == 1
+
+
+async def test_emulated_client_takes_an_emulator_config_and_settings() -> None:
+    config = EmulatorConfig(faults=(FaultRule("status", status=503, count=1),))
+    async with emulated_client(config, concurrency=2) as (client, emulator):
+        result = await client.generate("hello")
+        assert emulator.stats()["by_status"] == {"503": 1, "200": 1}
+    assert result.attempts == 2
+    assert client.settings.concurrency == 2
+
+
+async def test_the_fake_clock_moves_only_when_told() -> None:
+    clock = FakeClock()
+    await clock.sleep(1.5)
+    clock.advance(0.5)
+    assert clock.monotonic() == 2.0
+    assert clock.sleeps == [1.5]

@@ -94,7 +94,7 @@ def test_lines_that_failed_on_a_bad_key_are_sent_again_once_the_key_is_fixed(
         timeout=60,
         GEMINI_API_KEY="wrong-key-456",
     )
-    assert first.returncode == 1
+    assert first.returncode == 2  # a refused key stops the run: a usage error
     assert {r["error"]["type"] for r in read_jsonl(out)} == {"AuthenticationError"}
     second = gemgate(
         "run",

@@ -5,11 +5,13 @@
     GemgateError                      root; every error gemgate raises is one of these
     ├── ConfigError (ValueError)      a bad setting: names the file, the key and the reason
     ├── InvalidRequest (ValueError)   fix the request: HTTP 400/404/413/422, bad input
+    │   └── ExceedsLimit              one request costs more than a limit's burst can ever hold
     ├── AuthenticationError           fix the credential: 401, 403, API_KEY_INVALID
     ├── PromptBlocked                 the prompt itself was refused (HTTP 200, blockReason)
     ├── Rejected                      gemgate refused to send it
     │   ├── QueueFull                 admission queue at its size limit
     │   ├── BudgetExceeded            a spending limit would be passed
+    │   ├── LimiterUnavailable        shared limit state unreachable and configured fail-closed
     │   └── DeadlineExceeded (TimeoutError)  no time left to start or finish the request
     ├── CircuitOpen                   the endpoint is failing; carries when it will be probed
     └── TransientError                worth retrying (``retryable`` is True unless said otherwise)
@@ -36,8 +38,10 @@ __all__ = [
     "ConnectionFailed",
     "DailyQuotaExhausted",
     "DeadlineExceeded",
+    "ExceedsLimit",
     "GemgateError",
     "InvalidRequest",
+    "LimiterUnavailable",
     "MalformedResponse",
     "PromptBlocked",
     "QueueFull",
@@ -94,6 +98,19 @@ class InvalidRequest(GemgateError, ValueError):
     """The request is wrong and resending it unchanged will fail the same way."""
 
 
+class ExceedsLimit(InvalidRequest):
+    """A single request needs more of a limit (``dimension``) than its bucket can ever hold."""
+
+    def __init__(self, dimension: str, cost: int, capacity: int) -> None:
+        super().__init__(
+            f"a request costing {cost} {dimension} can never fit a burst of {capacity}; "
+            "raise the limit's burst or split the request"
+        )
+        self.dimension = dimension
+        self.cost = cost
+        self.capacity = capacity
+
+
 class AuthenticationError(GemgateError):
     """The credential is missing, invalid, leaked or not allowed for this API."""
 
@@ -116,6 +133,10 @@ class QueueFull(Rejected):
 
 class BudgetExceeded(Rejected):
     """Sending the request could pass a spending limit."""
+
+
+class LimiterUnavailable(Rejected):
+    """The shared rate-limit state (Redis) is unreachable and the limiter is set to fail closed."""
 
 
 class DeadlineExceeded(Rejected, TimeoutError):

@@ -22,6 +22,8 @@ def test_the_exported_names_are_pinned_and_sorted() -> None:
         "DEFAULT_API_KEY_ENV",
         "DEFAULT_MODEL",
         "EndpointSettings",
+        "LimitRule",
+        "LimitSettings",
         "ModelCatalog",
         "ModelConfig",
         "PriceTier",
@@ -31,6 +33,7 @@ def test_the_exported_names_are_pinned_and_sorted() -> None:
         "UnknownModelWarning",
         "load_catalog",
         "load_settings",
+        "parse_limit",
     ]
     assert gemgate.config.__all__ == sorted(gemgate.config.__all__)
     for name in gemgate.config.__all__:

@@ -15,12 +15,14 @@ See docs/configuration.md for every key, default and environment variable.
 """
 
 from gemgate.config.catalog import load_catalog
+from gemgate.config.limits import LimitRule, parse_limit
 from gemgate.config.loader import load_settings
 from gemgate.config.models import ModelCatalog, ModelConfig, PriceTier, UnknownModelWarning
 from gemgate.config.settings import (
     DEFAULT_API_KEY_ENV,
     DEFAULT_MODEL,
     EndpointSettings,
+    LimitSettings,
     RetrySettings,
     Settings,
     TransportSettings,
@@ -30,6 +32,8 @@ __all__ = [
     "DEFAULT_API_KEY_ENV",
     "DEFAULT_MODEL",
     "EndpointSettings",
+    "LimitRule",
+    "LimitSettings",
     "ModelCatalog",
     "ModelConfig",
     "PriceTier",
@@ -39,4 +43,5 @@ __all__ = [
     "UnknownModelWarning",
     "load_catalog",
     "load_settings",
+    "parse_limit",
 ]

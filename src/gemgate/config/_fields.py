@@ -14,21 +14,24 @@ from urllib.parse import urlsplit
 
 from gemgate.config._values import (
     Check,
+    env_bool,
     env_float,
     env_int,
     env_list,
     env_str,
+    expect_bool,
     expect_float,
     expect_int,
     expect_str,
     expect_str_list,
 )
+from gemgate.config.limits import LimitRule, parse_limit
 from gemgate.config.settings import API_VERSIONS
 from gemgate.errors import ConfigError
 
 __all__ = ["FIELDS", "SECTIONS", "VERTEX_FALLBACKS", "Field"]
 
-SECTIONS = ("endpoint", "retry", "transport")
+SECTIONS = ("endpoint", "retry", "transport", "limits")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _REGION = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 
@@ -69,6 +72,42 @@ def _url(value: object, source: str, key: str) -> str:
     if parts.username or parts.password or parts.query or parts.fragment:
         raise ConfigError(source, key, "must not carry credentials, a query or a fragment")
     return parts.geturl().rstrip("/")
+
+
+def _redis_url(value: object, source: str, key: str) -> str:
+    """A redis:// (or rediss://, unix://) URL; never quoted back: it may carry a password."""
+    text = expect_str(value, source, key)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise ConfigError(source, key, "not a valid Redis URL") from None
+    if parts.scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(source, key, "expected a redis://, rediss:// or unix:// URL")
+    return text
+
+
+def _fail(value: object, source: str, key: str) -> str:
+    text = expect_str(value, source, key)
+    if text not in ("open", "closed"):
+        raise ConfigError(source, key, f"expected 'open' or 'closed', got {text!r}")
+    return text
+
+
+def _share(value: object, source: str, key: str) -> float:
+    share = expect_float(value, source, key)
+    if share > 1:
+        raise ConfigError(source, key, f"a share is at most 1, got {share}")
+    return share
+
+
+def _rules(value: object, source: str, key: str) -> tuple[LimitRule, ...]:
+    return tuple(parse_limit(text, source, key) for text in expect_str_list(value, source, key))
+
+
+def _env_rules(text: str) -> object:
+    """``requests=50/5s, tokens=20000/5s,burst=2000``: commas part rules, except before burst."""
+    return [item.strip() for item in re.split(r",(?!\s*burst)", text) if item.strip()]
 
 
 def _env_names(value: object, source: str, key: str) -> tuple[str, ...]:
@@ -124,6 +163,11 @@ FIELDS = (
     Field("transport.connect_timeout_s", "GEMGATE_CONNECT_TIMEOUT_S", _float(), env_float),
     Field("transport.read_timeout_s", "GEMGATE_READ_TIMEOUT_S", _float(), env_float),
     Field("transport.total_timeout_s", "GEMGATE_TOTAL_TIMEOUT_S", _timeout_or_none, _env_timeout),
+    Field("limits.rules", "GEMGATE_LIMITS", _rules, _env_rules),
+    Field("limits.redis_url", "GEMGATE_REDIS_URL", _redis_url),
+    Field("limits.fail", "GEMGATE_LIMITS_FAIL", _fail),
+    Field("limits.local_share", "GEMGATE_LIMITS_LOCAL_SHARE", _share, env_float),
+    Field("limits.count_tokens", "GEMGATE_COUNT_TOKENS", expect_bool, env_bool),
 )
 # Lowest-priority fallbacks shared with Google's SDKs, used for a Vertex endpoint only.
 VERTEX_FALLBACKS = {

@@ -169,3 +169,12 @@ def env_str(text: str) -> object:
 def env_list(text: str) -> object:
     """A comma-separated list; blanks around items are dropped."""
     return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def env_bool(text: str) -> object:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {_shown(text)}")

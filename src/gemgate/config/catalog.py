@@ -9,6 +9,7 @@ file's ``[models."name"]`` tables::
     long_context_threshold = 200000  # prompts above this many tokens use the *_long prices
     input_long = "2.50"  output_long = "15.00"  cached_input_long = "0.25"
     rpm = 150  tpm = 2000000  rpd = 10000      # default limits; 0 = not limited
+    limits = ["requests=50/5s", "tokens=20000/5s,burst=2000"]  # general form, over rpm/tpm
     context_window = 1048576  default_timeout_s = 300
     aliases = ["gemini-x-latest"]  retired = false
     [prices_from."2027-01-01"]     # prices that take effect on a date (UTC), same price keys
@@ -41,6 +42,7 @@ from gemgate.config._values import (
     expect_str_list,
     expect_table,
 )
+from gemgate.config.limits import LimitRule, parse_limit
 from gemgate.config.models import ModelCatalog, ModelConfig, PriceTier
 from gemgate.errors import ConfigError
 
@@ -51,7 +53,7 @@ PACKAGED_DATA = "gemgate/config/data/models.toml"
 _PRICES = ("input", "output", "cached_input", "input_long", "output_long", "cached_input_long")
 _DATED = (*_PRICES, "long_context_threshold")
 _LIMITS = ("rpm", "tpm", "rpd")
-_OTHER = ("context_window", "default_timeout_s", "aliases", "retired", "prices_from")
+_OTHER = ("context_window", "default_timeout_s", "aliases", "retired", "prices_from", "limits")
 _MODEL_KEYS = (*_DATED, *_LIMITS, *_OTHER)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -175,6 +177,9 @@ def _typed(key: str, value: object, source: str, where: str) -> object:
         return expect_str_list(value, source, where)
     if key == "retired":
         return expect_bool(value, source, where)
+    if key == "limits":
+        texts = expect_str_list(value, source, where)
+        return tuple(parse_limit(text, source, where) for text in texts)
     return value  # prices_from: checked by _layer
 
 
@@ -191,7 +196,12 @@ def _build(name: str, values: Typed, source: str) -> ModelConfig:
         context_window=_opt_int(get("context_window")),
         default_timeout_s=_opt_float(get("default_timeout_s")),
         retired=get("retired") is True,
+        limits=_rules(get("limits")),
     )
+
+
+def _rules(value: object) -> tuple[LimitRule, ...]:
+    return tuple(r for r in value if isinstance(r, LimitRule)) if isinstance(value, tuple) else ()
 
 
 def _tiers(name: str, values: Typed, source: str) -> tuple[PriceTier, ...]:

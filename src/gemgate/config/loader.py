@@ -24,6 +24,7 @@ from gemgate.config.models import ModelCatalog
 from gemgate.config.settings import (
     API_VERSIONS,
     EndpointSettings,
+    LimitSettings,
     RetrySettings,
     Settings,
     TransportSettings,
@@ -205,6 +206,7 @@ def _assemble(
         endpoint=dataclasses.replace(EndpointSettings(), **section("endpoint")),
         retry=dataclasses.replace(RetrySettings(), **section("retry")),
         transport=dataclasses.replace(TransportSettings(), **section("transport")),
+        limits=dataclasses.replace(LimitSettings(), **section("limits")),
         **top,
     )
 

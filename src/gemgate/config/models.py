@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from gemgate.config.limits import LimitRule, shorthand_rules
 from gemgate.errors import ConfigError
 
 __all__ = ["ModelCatalog", "ModelConfig", "PriceTier", "UnknownModelWarning", "canonical_name"]
@@ -68,9 +69,16 @@ class ModelConfig:
     default_timeout_s: float | None = None
     known: bool = True
     retired: bool = False
+    limits: tuple[LimitRule, ...] = ()
 
     def __post_init__(self) -> None:
         _check_tiers(self.name, self.tiers)
+
+    def limit_rules(self) -> tuple[LimitRule, ...]:
+        """``rpm``/``tpm``/``rpd`` as rules, each replaced by a general-form rule of its name."""
+        named = {rule.name: rule for rule in shorthand_rules(self.rpm, self.tpm, self.rpd)}
+        named.update({rule.name: rule for rule in self.limits})
+        return tuple(named.values())
 
     def tier_for(self, prompt_tokens: int) -> PriceTier | None:
         """The tier that prices a prompt of ``prompt_tokens`` tokens; ``None`` if unpriced."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from gemgate.config.catalog import load_catalog
+from gemgate.config.limits import LimitRule
 from gemgate.config.models import ModelCatalog
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "EndpointKind",
     "EndpointSettings",
+    "LimitSettings",
     "RetrySettings",
     "Settings",
     "TransportSettings",
@@ -85,6 +87,25 @@ class EndpointSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LimitSettings:
+    """Client-side rate limits: where their state lives and rules over every model's own.
+
+    ``rules`` apply to every model, each replacing the model's rule of the same name
+    (``requests``, ``tokens``, ``requests_per_day``). ``redis_url`` (never shown: it may carry a
+    password) shares the state across processes; without it the state is in-process. When Redis
+    is unreachable, ``fail = "open"`` decides locally on ``local_share`` of each limit, and
+    ``"closed"`` refuses with ``LimiterUnavailable``. ``count_tokens`` asks the API's free
+    ``countTokens`` for each prompt's size before reserving, instead of the local estimate.
+    """
+
+    rules: tuple[LimitRule, ...] = ()
+    redis_url: str | None = field(default=None, repr=False)
+    fail: Literal["open", "closed"] = "open"
+    local_share: float = 0.5
+    count_tokens: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything ``GeminiAPIClient`` reads; ``source`` is the config file or ``"<defaults>"``."""
 
@@ -93,6 +114,7 @@ class Settings:
     endpoint: EndpointSettings = field(default_factory=EndpointSettings)
     retry: RetrySettings = field(default_factory=RetrySettings)
     transport: TransportSettings = field(default_factory=TransportSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
     api_key_env: tuple[str, ...] = DEFAULT_API_KEY_ENV
     api_key_file: Path | None = None
     catalog: ModelCatalog = field(default_factory=load_catalog)

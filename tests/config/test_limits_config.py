@@ -75,3 +75,14 @@ def test_a_bad_redis_url_is_refused_without_quoting_it(tmp_path: Path) -> None:
         load_settings(None, env={"GEMGATE_REDIS_URL": "http://:secretpw@host"})
     assert info.value.key == "GEMGATE_REDIS_URL"
     assert "secretpw" not in str(info.value)
+
+
+def test_the_waiting_bound_and_overflow_policy(tmp_path: Path) -> None:
+    config = tmp_path / "gemgate.toml"
+    config.write_text('max_waiting = 500\noverflow = "shed"\n')
+    s = load_settings(config, env={})
+    assert (s.max_waiting, s.overflow) == (500, "shed")
+    assert load_settings(None, env={"GEMGATE_MAX_WAITING": "0"}).max_waiting is None
+    with pytest.raises(ConfigError) as info:
+        load_settings(None, env={"GEMGATE_OVERFLOW": "drop"})
+    assert info.value.key == "GEMGATE_OVERFLOW"

@@ -105,6 +105,18 @@ def _rules(value: object, source: str, key: str) -> tuple[LimitRule, ...]:
     return tuple(parse_limit(text, source, key) for text in expect_str_list(value, source, key))
 
 
+def _max_waiting(value: object, source: str, key: str) -> int | None:
+    """How many requests may wait at once; 0 means no bound."""
+    return expect_int(value, source, key, minimum=0) or None
+
+
+def _overflow(value: object, source: str, key: str) -> str:
+    text = expect_str(value, source, key)
+    if text not in ("reject", "shed"):
+        raise ConfigError(source, key, f"expected 'reject' or 'shed', got {text!r}")
+    return text
+
+
 def _env_rules(text: str) -> object:
     """``requests=50/5s, tokens=20000/5s,burst=2000``: commas part rules, except before burst."""
     return [item.strip() for item in re.split(r",(?!\s*burst)", text) if item.strip()]
@@ -146,6 +158,8 @@ class Field(NamedTuple):
 FIELDS = (
     Field("default_model", "GEMGATE_MODEL", _word),
     Field("concurrency", "GEMGATE_CONCURRENCY", _int(1), env_int),
+    Field("max_waiting", "GEMGATE_MAX_WAITING", _max_waiting, env_int),
+    Field("overflow", "GEMGATE_OVERFLOW", _overflow),
     Field("api_key_env", "GEMGATE_API_KEY_ENV", _env_names, env_list),
     Field("api_key_file", "GEMGATE_API_KEY_FILE", expect_str),
     Field("endpoint.kind", "GEMGATE_ENDPOINT", _kind),

@@ -111,6 +111,8 @@ class Settings:
 
     default_model: str = DEFAULT_MODEL
     concurrency: int = 16
+    max_waiting: int | None = None
+    overflow: Literal["reject", "shed"] = "reject"
     endpoint: EndpointSettings = field(default_factory=EndpointSettings)
     retry: RetrySettings = field(default_factory=RetrySettings)
     transport: TransportSettings = field(default_factory=TransportSettings)

@@ -30,7 +30,7 @@ from gemgate.cli.records import completed_record, failed_record
 from gemgate.cli.results_file import ResultsFile
 from gemgate.cli.summary import RunCounts, build_summary, print_summary
 from gemgate.client import GeminiAPIClient
-from gemgate.config import load_settings
+from gemgate.config import LimitSettings, load_settings, parse_limit
 from gemgate.credentials import Secret, find_api_key
 from gemgate.errors import AuthenticationError, ConfigError, GemgateError
 from gemgate.observability import Event, RequestFinished
@@ -50,6 +50,8 @@ class RunOptions:
     model: str | None
     concurrency: int | None
     summary_json: Path | None
+    limits: tuple[str, ...] = ()
+    redis: str | None = None
 
 
 @click.command("run", short_help="Send a JSONL file of requests; write one result line each.")
@@ -76,6 +78,17 @@ class RunOptions:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the summary as JSON here.",
 )
+@click.option("--rpm", type=click.IntRange(min=1), help="Requests per minute, per model.")
+@click.option("--tpm", type=click.IntRange(min=1), help="Input tokens per minute, per model.")
+@click.option("--rpd", type=click.IntRange(min=1), help="Requests per day (Pacific), per model.")
+@click.option(
+    "--limit",
+    "limit_rules",
+    multiple=True,
+    metavar="NAME=N/WINDOW",
+    help="A limit per model, e.g. requests=50/5s or tokens=20000/1m,burst=2000 (repeatable).",
+)
+@click.option("--redis", help="Share the limits across processes in this Redis (redis://...).")
 def run(
     prompts: Path,
     output: Path,
@@ -85,6 +98,11 @@ def run(
     model: str | None,
     concurrency: int | None,
     summary_json: Path | None,
+    rpm: int | None,
+    tpm: int | None,
+    rpd: int | None,
+    limit_rules: tuple[str, ...],
+    redis: str | None,
 ) -> None:
     """Send every request in PROMPTS (JSONL) and write one result line each to OUTPUT.
 
@@ -96,8 +114,19 @@ def run(
         raise click.UsageError("the output file must not be the prompts file")
     if endpoint:
         _check_endpoint(endpoint)
+    rules = [f"requests={rpm}/60s"] * bool(rpm) + [f"tokens={tpm}/60s"] * bool(tpm)
+    rules += [f"requests_per_day={rpd}"] * bool(rpd) + list(limit_rules)
     options = RunOptions(
-        prompts, output, config_path, emulator, endpoint, model, concurrency, summary_json
+        prompts,
+        output,
+        config_path,
+        emulator,
+        endpoint,
+        model,
+        concurrency,
+        summary_json,
+        tuple(rules),
+        redis,
     )
     raise SystemExit(asyncio.run(_main(options)))
 
@@ -134,6 +163,8 @@ async def _client(options: RunOptions) -> AsyncIterator[GeminiAPIClient]:
         changes["default_model"] = options.model
     if options.concurrency:
         changes["concurrency"] = options.concurrency
+    if options.limits or options.redis:
+        changes["limits"] = _limits(settings.limits, options)
     settings = dataclasses.replace(settings, **changes)
     if not options.emulator:
         key = find_api_key(os.environ, settings.api_key_env, settings.api_key_file)
@@ -147,6 +178,16 @@ async def _client(options: RunOptions) -> AsyncIterator[GeminiAPIClient]:
         GeminiAPIClient.from_settings(settings, Secret("emulator-key"), base_url=emu.base_url) as c,
     ):
         yield c
+
+
+def _limits(limits: LimitSettings, options: RunOptions) -> LimitSettings:
+    """The config's limits with the command line's rules over them, name by name."""
+    given = [parse_limit(text, "command line", "--limit") for text in options.limits]
+    rules = {rule.name: rule for rule in (*limits.rules, *given)}
+    redis = options.redis if options.redis is not None else limits.redis_url
+    if options.redis is not None and urlsplit(options.redis).scheme not in ("redis", "rediss"):
+        raise ConfigError("command line", "--redis", "expected a redis:// or rediss:// URL")
+    return dataclasses.replace(limits, rules=tuple(rules.values()), redis_url=redis)
 
 
 class Batch:

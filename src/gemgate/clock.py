@@ -1,11 +1,14 @@
 """An injectable clock, so timing logic is tested by advancing time instead of sleeping.
 
 ``SystemClock`` is the real one. ``FakeClock`` starts at a fixed time and moves only when told
-(``advance``) or when something awaits ``sleep`` on it, which advances it at once::
+(``advance``) or, by default, when something awaits ``sleep`` on it, which advances it at once::
 
     clock = FakeClock()
     await clock.sleep(2.5)
     assert clock.monotonic() == 2.5
+
+With ``FakeClock(autojump=False)`` a sleeper waits until the test calls ``advance`` past its wake
+time, so a test can act while others are asleep.
 """
 
 from __future__ import annotations
@@ -44,10 +47,14 @@ class SystemClock:
 class FakeClock:
     """A clock that moves only when told; ``sleep`` advances it and records the duration."""
 
-    def __init__(self, start: float = 0.0, wall_start: float = 1_767_225_600.0) -> None:
+    def __init__(
+        self, start: float = 0.0, wall_start: float = 1_767_225_600.0, *, autojump: bool = True
+    ) -> None:
         self._now = start
         self._wall_offset = wall_start - start
+        self.autojump = autojump
         self.sleeps: list[float] = []
+        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
 
     def monotonic(self) -> float:
         return self._now
@@ -56,12 +63,23 @@ class FakeClock:
         return self._now + self._wall_offset
 
     def advance(self, seconds: float) -> None:
+        """Move time on, waking the sleepers whose time has come (in manual mode)."""
         if seconds < 0:
             raise ValueError("a clock does not go backwards")
         self._now += seconds
+        due = [f for at, f in self._sleepers if at <= self._now]
+        self._sleepers = [(at, f) for at, f in self._sleepers if at > self._now]
+        for future in due:
+            if not future.done():
+                future.set_result(None)
 
     async def sleep(self, seconds: float) -> None:
         seconds = max(0.0, seconds)
         self.sleeps.append(seconds)
-        self._now += seconds
-        await asyncio.sleep(0)
+        if self.autojump:
+            self._now += seconds
+            await asyncio.sleep(0)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sleepers.append((self._now + seconds, future))
+        await future

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from gemgate.client import GeminiAPIClient
 from gemgate.clock import FakeClock
-from gemgate.config import load_settings
+from gemgate.config import LimitRule, load_settings
 from gemgate.config.settings import TransportSettings
 from gemgate.credentials import Secret
 from gemgate.emulator import EmulatorConfig, EmulatorServer, FaultRule
-from gemgate.ratelimit import Limits, RateLimiter
+from gemgate.ratelimit import RateLimiter
 
 from .conftest import running
 
@@ -46,7 +46,7 @@ async def test_retries_take_their_turn_under_the_client_rate_limit() -> None:
     truncated 200 (which the service counts) and retried. The retry is a second request that the
     client's limiter never saw, so the next call goes straight out and meets a 429."""
     model = "gemini-2.5-flash"
-    limiter = RateLimiter({model: Limits(requests=2, window_s=1.0)})
+    limiter = RateLimiter({model: [LimitRule("requests", 2, 1.0)]})
     cfg = EmulatorConfig(rpm=2, window_s=1.0, faults=(FaultRule("truncate", count=1),))
     async with running(config=cfg, limiter=limiter) as (client, emu):
         first = await client.generate("one", model=model)

@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from gemgate.emulator import EmulatorConfig
 from gemgate.errors import RateLimited
 
 from .conftest import running
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: a 429 does not yet pause the model for every waiter (issue 3, item 5)",
-)
 async def test_a_burst_that_fits_within_the_retry_budget_completes() -> None:
     """40 requests, server limit 5 per 0.25 s: all fit within 2 s, and each may try 5 times
     with waits of at least the server's exact ``retryDelay``. Every waiter is told the same

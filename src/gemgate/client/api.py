@@ -21,17 +21,18 @@ from types import TracebackType
 from typing import Any, TypedDict, Unpack
 from urllib.parse import urlsplit
 
+from gemgate.client.attempts import Attempts
 from gemgate.client.call import Call, Result
-from gemgate.client.stages import Stages
+from gemgate.client.stages import Lifecycle
 from gemgate.client.stream import Stream
 from gemgate.clock import Clock, SystemClock
 from gemgate.config import Settings, load_settings
 from gemgate.cost import CostTracker
 from gemgate.credentials import Secret, find_api_key
-from gemgate.errors import ConfigError, MalformedResponse, PromptBlocked
+from gemgate.errors import ConfigError, GemgateError, MalformedResponse, PromptBlocked
 from gemgate.observability import AuditLog, EventBus, Listener, Metrics
-from gemgate.queue import AdmissionQueue, Priority
-from gemgate.ratelimit import Limits, RateLimiter, estimate_tokens
+from gemgate.queue import AdmissionQueue, Priority, QueueGate
+from gemgate.ratelimit import LimitStore, MemoryStore, RateLimiter, estimate_tokens
 from gemgate.resilience import RetryPolicy
 from gemgate.transport import Auth, Transport
 from gemgate.wire import (
@@ -80,13 +81,31 @@ def endpoints_of(settings: Settings, base_url: str | None = None) -> list[Endpoi
     return [Endpoint("vertex", e.api_version, url, e.project, r) for r in e.regions]
 
 
-def _limits(settings: Settings, window_s: float) -> dict[str, Limits]:
-    limits: dict[str, Limits] = {}
-    for name in settings.catalog.names():
-        model = settings.catalog.get(name)
-        if model.rpm or model.tpm:
-            limits[name] = Limits(model.rpm, model.tpm, window_s)
-    return limits
+def limiter_for(settings: Settings, clock: Clock) -> RateLimiter:
+    """The rate limiter the settings describe: each model's rules, with ``[limits] rules``
+    over them per name, in Redis when a URL is set, else in process."""
+    overrides = {rule.name: rule for rule in settings.limits.rules}
+    rules = {
+        name: tuple(
+            {**{r.name: r for r in settings.catalog.get(name).limit_rules()}, **overrides}.values()
+        )
+        for name in settings.catalog.names()
+    }
+    url = settings.limits.redis_url
+    store: LimitStore = MemoryStore(clock)
+    if url:
+        from gemgate.ratelimit.store.redis import RedisStore  # only when Redis is configured
+
+        share = None if settings.limits.fail == "closed" else settings.limits.local_share
+        store = RedisStore(url, fail_open_share=share, clock=clock)
+    return RateLimiter(rules, store, clock, default_rules=tuple(overrides.values()))
+
+
+def _scope(settings: Settings, auth: Auth | None) -> str:
+    """Limits are per project (Vertex) or per key (Developer API), and per model."""
+    if settings.endpoint.kind == "vertex" and settings.endpoint.project:
+        return f"p:{settings.endpoint.project}"
+    return f"k:{auth.secret.fingerprint}" if auth is not None else "k:-"
 
 
 class GeminiAPIClient:
@@ -112,16 +131,21 @@ class GeminiAPIClient:
             self.bus.subscribe(listener)
         self._auth = auth
         self.transport = Transport(settings.transport)
-        r = settings.retry
-        self.stages = Stages(
+        self.limiter = limiter or limiter_for(settings, self.clock)
+        self.life = Lifecycle(
             clock=self.clock,
             bus=self.bus,
+            gate=QueueGate(settings.max_waiting, settings.overflow),
             queue=AdmissionQueue(settings.concurrency),
-            limiter=limiter or RateLimiter(_limits(settings, 60.0), self.clock),
-            retry=RetryPolicy(r.max_attempts, r.base_delay_s, r.max_delay_s),
-            catalog=settings.catalog,
+            limiter=self.limiter,
             costs=self.costs,
-            endpoints=endpoints_of(settings, base_url),
+            scope=_scope(settings, auth),
+        )
+        r = settings.retry
+        self.attempts = Attempts(
+            self.life,
+            RetryPolicy(r.max_attempts, r.base_delay_s, r.max_delay_s),
+            endpoints_of(settings, base_url),
         )
 
     @classmethod
@@ -167,10 +191,13 @@ class GeminiAPIClient:
         await self.close()
 
     async def close(self) -> None:
-        await self.transport.close()
+        try:
+            await self.transport.close()
+        finally:
+            await self.limiter.close()
 
     def __repr__(self) -> str:
-        return f"<GeminiAPIClient endpoints={[e.name for e in self.stages.endpoints]}>"
+        return f"<GeminiAPIClient endpoints={[e.name for e in self.attempts.endpoints]}>"
 
     def _call(
         self,
@@ -226,10 +253,30 @@ class GeminiAPIClient:
             tools=tools,
         )
         call = self._call("generateContent", body, model, **attribution)
-        s = self.stages
-        async with s.recorded(call), s.admitted(call), s.limited(call):
-            await s.attempts(call, self._send)
+        await self._estimate(call)
+        life = self.life
+        async with life.recorded(call), life.queued(call), life.limited(call), life.admitted(call):
+            await self.attempts.run(call, self._send)
         return Result.of(call)
+
+    async def _estimate(self, call: Call) -> None:
+        """With ``[limits] count_tokens``, the prompt's exact size from the free countTokens
+        call replaces the local estimate (which stays if that call fails)."""
+        if not self.settings.limits.count_tokens or not self.limiter.limited(call.config.name):
+            return
+        endpoint = self.attempts.endpoints[0]
+        body = {"contents": call.body["contents"]}
+        try:
+            obj = await self.transport.request_json(
+                "POST",
+                endpoint.method_url(call.model, "countTokens"),
+                body=body,
+                auth=self._auth,
+                timeout_s=call.remaining(self.clock.monotonic()),
+            )
+        except GemgateError:
+            return
+        call.estimate = max(1, parse_count_tokens(obj).total_tokens)
 
     async def _send(self, call: Call, endpoint: Endpoint) -> None:
         call.sent = True
@@ -267,9 +314,10 @@ class GeminiAPIClient:
         return Stream(self._chunks(call), call)
 
     async def _chunks(self, call: Call) -> AsyncGenerator[GenerateResponse, None]:
-        s = self.stages
-        async with s.recorded(call), s.admitted(call), s.limited(call):
-            first, rest = await s.attempts(call, self._open_stream)
+        await self._estimate(call)
+        life = self.life
+        async with life.recorded(call), life.queued(call), life.limited(call), life.admitted(call):
+            first, rest = await self.attempts.run(call, self._open_stream)
             try:
                 yield first
                 async for obj in rest:
@@ -306,9 +354,9 @@ class GeminiAPIClient:
         call = self._call(
             "countTokens", {"contents": normalize_contents(contents)}, model, **attribution
         )
-        s = self.stages
-        async with s.recorded(call), s.admitted(call):
-            return await s.attempts(call, self._send_count, limited=False)
+        life = self.life
+        async with life.recorded(call), life.queued(call), life.admitted(call):
+            return await self.attempts.run(call, self._send_count, limited=False)
 
     async def _send_count(self, call: Call, endpoint: Endpoint) -> CountTokensResponse:
         obj = await self.transport.request_json(

@@ -8,6 +8,7 @@ from typing import Any
 
 from gemgate.config import ModelConfig
 from gemgate.observability import RequestState
+from gemgate.queue import Ticket
 from gemgate.ratelimit import Reservation
 from gemgate.wire import GenerateResponse, Usage
 
@@ -36,6 +37,7 @@ class Call:
     region: str | None = None
     endpoint_index: int = 0
     reservation: Reservation | None = None
+    ticket: Ticket | None = None
     usage: Usage = field(default_factory=Usage)
     response: GenerateResponse | None = None
     cost_usd: Decimal | None = None

@@ -1,70 +1,45 @@
 """The stages of the request path, each thin and testable alone.
 
 Lifecycle stages wrap the whole request (for a stream: until its last chunk) as async context
-managers, outermost first: ``recorded`` (state, cost, audit event) → ``admitted`` (priority queue
-and concurrency cap) → ``limited`` (reconciles the rate-limit reservation with the real usage).
-Inside them ``attempts`` runs the retry loop: each attempt takes its own rate-limit reservation
-(the provider counts retries too), checks the deadline, is routed to an endpoint and sent.
+managers, outermost first: ``recorded`` (final state, cost, audit event) → ``queued`` (the bound
+on waiting requests) → ``limited`` (the first rate-limit reservation, taken in priority order
+*before* a concurrency slot, and reconciled with the real usage at the end) → ``admitted`` (the
+concurrency cap, by priority). Inside them :mod:`gemgate.client.attempts` runs the retry loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TypeVar
 
 from gemgate.client.call import Call
 from gemgate.clock import Clock
-from gemgate.config import ModelCatalog
 from gemgate.cost import CostTracker, cost_of
-from gemgate.errors import (
-    ConnectionFailed,
-    DeadlineExceeded,
-    GemgateError,
-    MalformedResponse,
-    Rejected,
-    RequestTimeout,
-    ServerError,
-)
-from gemgate.observability import (
-    AttemptFailed,
-    EventBus,
-    RequestFinished,
-    RequestState,
-    StateChanged,
-)
-from gemgate.queue import AdmissionQueue
+from gemgate.errors import DeadlineExceeded, GemgateError, Rejected
+from gemgate.observability import EventBus, RequestFinished, RequestState, StateChanged
+from gemgate.queue import AdmissionQueue, QueueGate
 from gemgate.ratelimit import RateLimiter
-from gemgate.resilience import GiveUp, RetryPolicy
-from gemgate.wire import Endpoint
 
-__all__ = ["Stages"]
-
-T = TypeVar("T")
-Send = Callable[[Call, Endpoint], Awaitable[T]]
-
-_FAILOVER_ON = (ServerError, RequestTimeout, ConnectionFailed, MalformedResponse)
+__all__ = ["Lifecycle"]
 
 
-class Stages:
-    """The components of one client, and the stages that run a call through them."""
+class Lifecycle:
+    """The stages every request passes through, around its attempts."""
 
     def __init__(
         self,
         *,
         clock: Clock,
         bus: EventBus,
+        gate: QueueGate,
         queue: AdmissionQueue,
         limiter: RateLimiter,
-        retry: RetryPolicy,
-        catalog: ModelCatalog,
         costs: CostTracker,
-        endpoints: Sequence[Endpoint],
+        scope: str,
     ) -> None:
-        self.clock, self.bus, self.queue, self.limiter = clock, bus, queue, limiter
-        self.retry, self.catalog, self.costs = retry, catalog, costs
-        self.endpoints = tuple(endpoints)
+        self.clock, self.bus, self.gate, self.queue = clock, bus, gate, queue
+        self.limiter, self.costs, self.scope = limiter, costs, scope
 
     def transition(self, call: Call, new: RequestState) -> None:
         old, call.state = call.state, new
@@ -100,75 +75,51 @@ class Stages:
         self.bus.emit(_finished(call, error))
 
     @asynccontextmanager
-    async def admitted(self, call: Call) -> AsyncIterator[None]:
-        """Wait for a slot under the concurrency cap, by priority, within the deadline."""
+    async def queued(self, call: Call) -> AsyncIterator[None]:
+        """Hold a place among the waiting requests (QueueFull past the bound)."""
         self.transition(call, RequestState.QUEUED)
-        start = self.clock.monotonic()
-        await self.queue.acquire(call.priority, call.remaining(start))
-        call.queue_ms = (self.clock.monotonic() - start) * 1000
-        try:
+        async with self.gate.ticket(call.priority) as ticket:
+            call.ticket = ticket
             yield
-        finally:
-            self.queue.release()
 
     @asynccontextmanager
     async def limited(self, call: Call) -> AsyncIterator[None]:
-        """When the request ends, charge the real prompt count instead of the estimate."""
+        """Take the first reservation in priority order; at the end charge the real prompt count
+        (or give it all back if nothing was sent)."""
+        await self.reserve(call)
         try:
             yield
         finally:
-            if call.reservation is not None and call.usage.prompt:
-                self.limiter.reconcile(call.reservation, call.usage.prompt)
+            if call.reservation is not None:
+                if not call.sent:
+                    await self.limiter.release(call.reservation)
+                elif call.usage.prompt:
+                    await self.limiter.reconcile(call.reservation, call.usage.prompt)
 
-    async def _reserve(self, call: Call) -> None:
-        """Each attempt is a request the provider may count: each takes its own reservation."""
+    async def reserve(self, call: Call) -> None:
+        """One request and the estimated tokens from the model's limits, waiting in line."""
         reservation = await self.limiter.acquire(
-            call.config.name, call.estimate, deadline_at=call.deadline_at
+            call.config.name,
+            call.estimate,
+            scope=self.scope,
+            priority=call.priority,
+            deadline_at=call.deadline_at,
         )
         call.throttled_ms += reservation.waited_s * 1000
         call.reservation = reservation
-        if (call.remaining(self.clock.monotonic()) or 1.0) <= 0:
-            self.limiter.release(reservation)
-            raise DeadlineExceeded("the deadline passed before the request could be sent")
 
-    def route(self, call: Call, previous: BaseException | None) -> Endpoint:
-        """The first endpoint, or the next one after a failure that failover helps with."""
-        if isinstance(previous, _FAILOVER_ON):
-            call.endpoint_index = (call.endpoint_index + 1) % len(self.endpoints)
-        return self.endpoints[call.endpoint_index]
-
-    async def attempts(self, call: Call, send: Send[T], *, limited: bool = True) -> T:
-        """The retry loop: the only layer of gemgate that retries."""
-        previous: BaseException | None = None
-        while True:
-            if limited:
-                await self._reserve(call)
-            elif (call.remaining(self.clock.monotonic()) or 1.0) <= 0:
+    @asynccontextmanager
+    async def admitted(self, call: Call) -> AsyncIterator[None]:
+        """A slot under the concurrency cap, by priority, within the deadline."""
+        start = self.clock.monotonic()
+        await self.queue.acquire(call.priority, call.remaining(start))
+        call.queue_ms = (self.clock.monotonic() - call.created_at) * 1000 - call.throttled_ms
+        try:
+            if (call.remaining(self.clock.monotonic()) or 1.0) <= 0:
                 raise DeadlineExceeded("the deadline passed before the request could be sent")
-            call.attempts += 1
-            endpoint = self.route(call, previous)
-            call.region = endpoint.name
-            self.transition(call, RequestState.PROCESSING)
-            try:
-                return await send(call, endpoint)
-            except GemgateError as exc:
-                delay = self._after_failure(call, exc)
-                previous = exc
-            self.transition(call, RequestState.RETRYING)
-            await self.clock.sleep(delay)
-
-    def _after_failure(self, call: Call, exc: GemgateError) -> float:
-        """The wait before the next attempt, or raise: the error itself, or DeadlineExceeded
-        when it was the caller's deadline that ran out."""
-        remaining = call.remaining(self.clock.monotonic())
-        decision = self.retry.decide(exc, call.attempts, remaining)
-        delay = None if isinstance(decision, GiveUp) else decision.delay
-        self.bus.emit(AttemptFailed(call.id, call.attempts, type(exc).__name__, exc.status, delay))
-        if delay is not None:
-            return delay
-        if isinstance(exc, RequestTimeout) and remaining is not None and remaining <= 0:
-            raise DeadlineExceeded("the deadline passed while waiting for the answer") from exc
-        raise exc
+            yield
+        finally:
+            self.queue.release()
 
 
 def _final_state(error: BaseException | None) -> RequestState:
@@ -179,6 +130,14 @@ def _final_state(error: BaseException | None) -> RequestState:
     if isinstance(error, asyncio.CancelledError | GeneratorExit):
         return RequestState.CANCELLED
     return RequestState.FAILED
+
+
+def _describe(error: BaseException | None) -> str | None:
+    if error is None:
+        return None
+    if isinstance(error, asyncio.CancelledError | GeneratorExit):
+        return "cancelled by the caller"
+    return f"{type(error).__name__}: {error}"
 
 
 def _finished(call: Call, error: BaseException | None) -> RequestFinished:
@@ -198,11 +157,3 @@ def _finished(call: Call, error: BaseException | None) -> RequestFinished:
         cost_usd=call.cost_usd,
         error=_describe(error),
     )
-
-
-def _describe(error: BaseException | None) -> str | None:
-    if error is None:
-        return None
-    if isinstance(error, asyncio.CancelledError | GeneratorExit):
-        return "cancelled by the caller"
-    return f"{type(error).__name__}: {error}"

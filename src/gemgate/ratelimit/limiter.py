@@ -1,91 +1,212 @@
-"""Requests-per-window and tokens-per-window limits per model, taken all-or-nothing.
+"""The rate limiter: per (scope, model), the limits' buckets in a store, waiters by priority.
 
-``acquire`` waits (on the injected clock) until both the request unit and the estimated tokens
-fit, then takes both at once; ``reconcile`` replaces the estimate with the tokens the service
-reported; ``release`` gives a reservation back when the request was never sent. Limits are
-sliding windows (:mod:`gemgate.ratelimit.window`), so no window of ``window_s`` ever sees more
-than the limit. This is the in-process first version; Redis-shared state comes later.
+``acquire`` takes one request and the estimated tokens from every limit of the model at once
+(all-or-nothing, one store decision). Waiters of one (scope, model) form a line: highest priority
+first, FIFO within a priority, and only the head asks the store, so a large request at the head
+is not starved by small ones behind it and a HIGH request that arrives overtakes every LOW one
+still waiting. ``reconcile`` charges the real prompt count instead of the estimate, ``release``
+gives back a reservation whose request was never sent, and ``pause`` stops grants on a dimension
+(for every process sharing the store) when the provider answered 429 for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import asyncio
+import datetime
+import heapq
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from gemgate.clock import Clock, SystemClock
+from gemgate.config.limits import DAILY, LimitRule
 from gemgate.errors import DeadlineExceeded
-from gemgate.ratelimit.window import Entry, SlidingWindow
+from gemgate.ratelimit.bucket import BucketSpec, Rate
+from gemgate.ratelimit.store import DailySpec, Dimension, LimitStore, MemoryStore
 
-__all__ = ["Limits", "RateLimiter", "Reservation"]
+__all__ = ["RateLimiter", "Reservation", "seconds_to_pacific_midnight"]
+
+PACIFIC = ZoneInfo("America/Los_Angeles")
+# A dimension without a limit still gets a bucket, so that a provider's 429 can pause it.
+_UNLIMITED = BucketSpec(capacity=10**9, refill=10**9, window_us=1_000_000)
+_NORMAL = 5
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """The limits of one model: ``requests`` and input ``tokens`` per ``window_s``."""
+def seconds_to_pacific_midnight(now: float) -> float:
+    """Seconds from the wall time ``now`` until the next midnight in America/Los_Angeles."""
+    local = datetime.datetime.fromtimestamp(now, PACIFIC)
+    tomorrow = datetime.datetime.combine(
+        local.date() + datetime.timedelta(days=1), datetime.time(), PACIFIC
+    )
+    return tomorrow.timestamp() - now
 
-    requests: int | None = None
-    tokens: int | None = None
-    window_s: float = 60.0
+
+def _spec(rule: LimitRule) -> BucketSpec | DailySpec:
+    if rule.daily:
+        return DailySpec(rule.amount)
+    return BucketSpec.for_rate(Rate(rule.amount, rule.window_s), burst=rule.burst)
 
 
 @dataclass(slots=True)
 class Reservation:
-    model: str
-    tokens: int
+    """What one acquire took: the dimensions and amounts, to reconcile or give back."""
+
+    scope: str
+    dims: tuple[Dimension, ...]
     waited_s: float
-    request_entry: Entry | None = None
-    token_entry: Entry | None = None
+    tokens: int
+    settled: bool = False
+
+
+@dataclass(order=True, slots=True)
+class _Waiter:
+    rank: tuple[int, int]
+    turn: asyncio.Event = field(compare=False, default_factory=asyncio.Event)
+
+
+class _Line:
+    """The waiters of one (scope, model), highest priority first, FIFO within a priority."""
+
+    def __init__(self) -> None:
+        self.heap: list[_Waiter] = []
+
+    def head(self) -> _Waiter | None:
+        return self.heap[0] if self.heap else None
+
+    def wake_head(self) -> None:
+        if self.heap:
+            self.heap[0].turn.set()
+
+    def leave(self, waiter: _Waiter) -> None:
+        self.heap.remove(waiter)
+        heapq.heapify(self.heap)
+        self.wake_head()
 
 
 class RateLimiter:
-    """Waits for capacity per model; models without limits pass straight through."""
+    """Limits per model (and per scope: a key or project), shared through ``store``.
 
-    def __init__(self, limits: Mapping[str, Limits], clock: Clock | None = None) -> None:
+    ``rules`` maps a model name to its limit rules; a model not in it gets ``default_rules``.
+    """
+
+    def __init__(
+        self,
+        rules: Mapping[str, Sequence[LimitRule]] | None = None,
+        store: LimitStore | None = None,
+        clock: Clock | None = None,
+        *,
+        default_rules: Sequence[LimitRule] = (),
+    ) -> None:
         self.clock = clock or SystemClock()
-        self._windows: dict[str, tuple[SlidingWindow | None, SlidingWindow | None]] = {
-            model: (
-                SlidingWindow(lim.requests, lim.window_s) if lim.requests else None,
-                SlidingWindow(lim.tokens, lim.window_s) if lim.tokens else None,
-            )
-            for model, lim in limits.items()
-        }
+        self.store = store or MemoryStore(self.clock)
+        self._specs = {m: self._specs_of(r) for m, r in (rules or {}).items()}
+        self._default = self._specs_of(default_rules)
+        self._lines: dict[tuple[str, str], _Line] = {}
+        self._seq = itertools.count()
 
-    def _wait(self, model: str, tokens: int, now: float) -> float:
-        requests, token_window = self._windows.get(model, (None, None))
-        wait = requests.wait_for(1, now) if requests else 0.0
-        if token_window:
-            wait = max(wait, token_window.wait_for(min(tokens, token_window.limit), now))
-        return wait
+    @staticmethod
+    def _specs_of(rules: Sequence[LimitRule]) -> dict[str, BucketSpec | DailySpec]:
+        specs: dict[str, BucketSpec | DailySpec] = {"requests": _UNLIMITED, "tokens": _UNLIMITED}
+        specs.update({rule.name: _spec(rule) for rule in rules})
+        return specs
 
-    async def acquire(
-        self, model: str, tokens: int, *, deadline_at: float | None = None
-    ) -> Reservation:
-        """Take one request and ``tokens`` from ``model``'s limits, waiting as long as needed."""
-        start = self.clock.monotonic()
-        while (wait := self._wait(model, tokens, now := self.clock.monotonic())) > 0:
-            if deadline_at is not None and now + wait > deadline_at:
-                raise DeadlineExceeded(f"rate limit capacity for {model} not before the deadline")
-            await self.clock.sleep(wait)
-        requests, token_window = self._windows.get(model, (None, None))
-        return Reservation(
-            model,
-            tokens,
-            waited_s=now - start,
-            request_entry=requests.add(1, now) if requests else None,
-            token_entry=token_window.add(tokens, now) if token_window else None,
+    def dimensions(self, model: str, tokens: int) -> tuple[Dimension, ...]:
+        specs = self._specs.get(model, self._default)
+        return tuple(
+            Dimension(name, spec, tokens if name == "tokens" else 1) for name, spec in specs.items()
         )
 
-    def reconcile(self, reservation: Reservation, actual_tokens: int) -> None:
-        """Charge the real input tokens instead of the estimate (once per request)."""
-        _, token_window = self._windows.get(reservation.model, (None, None))
-        if token_window and reservation.token_entry:
-            token_window.adjust(reservation.token_entry, actual_tokens)
-        reservation.tokens = actual_tokens
+    def limited(self, model: str) -> bool:
+        """Whether ``model`` has any limit of its own (beyond pauses learnt from 429s)."""
+        specs = self._specs.get(model, self._default)
+        return any(spec is not _UNLIMITED for spec in specs.values())
 
-    def release(self, reservation: Reservation) -> None:
-        """Give back a reservation whose request was never sent."""
-        requests, token_window = self._windows.get(reservation.model, (None, None))
-        if requests and reservation.request_entry:
-            requests.adjust(reservation.request_entry, 0)
-        if token_window and reservation.token_entry:
-            token_window.adjust(reservation.token_entry, 0)
+    async def acquire(
+        self,
+        model: str,
+        tokens: int,
+        *,
+        scope: str = "",
+        priority: int = _NORMAL,
+        deadline_at: float | None = None,
+    ) -> Reservation:
+        """Take one request and ``tokens`` from every limit of ``model``, waiting in line."""
+        dims = self.dimensions(model, tokens)
+        key = f"{scope}:{model}"
+        line = self._lines.setdefault((scope, model), _Line())
+        waiter = _Waiter((-int(priority), next(self._seq)))
+        heapq.heappush(line.heap, waiter)
+        line.wake_head()
+        start = self.clock.monotonic()
+        try:
+            await self._wait_in_line(line, waiter, key, dims, deadline_at)
+        finally:
+            line.leave(waiter)
+            if not line.heap:
+                self._lines.pop((scope, model), None)
+        return Reservation(key, dims, self.clock.monotonic() - start, tokens)
+
+    async def _wait_in_line(
+        self,
+        line: _Line,
+        waiter: _Waiter,
+        key: str,
+        dims: tuple[Dimension, ...],
+        deadline_at: float | None,
+    ) -> None:
+        while True:
+            await self._turn(waiter, deadline_at)
+            if line.head() is not waiter:  # someone of higher priority came in meanwhile
+                waiter.turn.clear()
+                continue
+            grant = await self.store.acquire(key, dims)
+            if grant.granted:
+                return
+            now = self.clock.monotonic()
+            if deadline_at is not None and now + grant.wait_s > deadline_at:
+                raise DeadlineExceeded(f"rate-limit capacity for {key} not before the deadline")
+            await self.clock.sleep(grant.wait_s)
+
+    async def _turn(self, waiter: _Waiter, deadline_at: float | None) -> None:
+        if waiter.turn.is_set():
+            return
+        remaining = None if deadline_at is None else deadline_at - self.clock.monotonic()
+        try:
+            async with asyncio.timeout(remaining):
+                await waiter.turn.wait()
+        except TimeoutError:
+            raise DeadlineExceeded("deadline passed while waiting in line for a limit") from None
+
+    async def reconcile(self, reservation: Reservation, actual_tokens: int) -> None:
+        """Charge ``actual_tokens`` instead of the estimate; once per reservation."""
+        if reservation.settled:
+            return
+        reservation.settled = True
+        delta = reservation.tokens - actual_tokens
+        token_dim = next((d for d in reservation.dims if d.name == "tokens"), None)
+        if token_dim is not None and delta:
+            await self.store.adjust(reservation.scope, token_dim, delta)
+
+    async def release(self, reservation: Reservation) -> None:
+        """Give everything back: the request was never sent."""
+        if reservation.settled:
+            return
+        reservation.settled = True
+        for dim in reservation.dims:
+            if dim.cost and not isinstance(dim.spec, DailySpec):
+                await self.store.adjust(reservation.scope, dim, dim.cost)
+
+    async def pause(self, model: str, dimension: str, seconds: float, *, scope: str = "") -> None:
+        """No grants on ``dimension`` of ``model`` for ``seconds``, in every process sharing
+        the store (a 429 for a per-minute quota)."""
+        await self.store.pause(f"{scope}:{model}", dimension, seconds)
+
+    async def exhaust_day(self, model: str, *, scope: str = "") -> None:
+        """A per-day quota is spent: no grants until midnight Pacific time."""
+        seconds = seconds_to_pacific_midnight(self.clock.time())
+        await self.store.pause(f"{scope}:{model}", DAILY, seconds)
+        await self.store.pause(f"{scope}:{model}", "requests", seconds)
+
+    async def close(self) -> None:
+        await self.store.close()

@@ -1,0 +1,136 @@
+"""RateLimiter on the memory store and a fake clock: lines by priority, pauses, reconcile."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from gemgate.clock import FakeClock
+from gemgate.config import LimitRule
+from gemgate.errors import DeadlineExceeded, ExceedsLimit
+from gemgate.queue import Priority
+from gemgate.ratelimit import MemoryStore, RateLimiter, seconds_to_pacific_midnight
+
+MODEL = "m"
+
+
+def limiter(clock: FakeClock, *rules: LimitRule) -> RateLimiter:
+    return RateLimiter({MODEL: rules}, MemoryStore(clock), clock)
+
+
+async def test_the_default_burst_then_the_refill_pace() -> None:
+    clock = FakeClock()
+    lim = limiter(clock, LimitRule("requests", 80, 60.0))  # burst 2, refill 78 per 60.5 s
+    waits = [(await lim.acquire(MODEL, 1)).waited_s for _ in range(4)]
+    assert waits[:2] == [0.0, 0.0]
+    assert waits[2] == pytest.approx(60.5 / 78, abs=1e-6)
+    assert waits[3] == pytest.approx(60.5 / 78, abs=1e-6)
+
+
+async def test_requests_and_tokens_are_taken_together() -> None:
+    clock = FakeClock()
+    lim = limiter(
+        clock, LimitRule("requests", 10, 1.0, burst=10), LimitRule("tokens", 100, 1.0, burst=100)
+    )
+    await lim.acquire(MODEL, 90)
+    r = await lim.acquire(MODEL, 20)  # a request unit is free, 20 tokens are not: wait for both
+    assert r.waited_s > 0
+    assert clock.sleeps
+
+
+async def test_a_request_larger_than_the_burst_fails_at_once() -> None:
+    lim = limiter(FakeClock(), LimitRule("tokens", 1000, 60.0, burst=100))
+    with pytest.raises(ExceedsLimit) as info:
+        await lim.acquire(MODEL, 101)
+    assert info.value.capacity == 100
+
+
+async def test_release_gives_back_and_reconcile_charges_the_real_count() -> None:
+    clock = FakeClock()
+    lim = limiter(clock, LimitRule("tokens", 100, 60.0, burst=100))
+    r = await lim.acquire(MODEL, 100)
+    await lim.release(r)
+    r = await lim.acquire(MODEL, 100)
+    assert r.waited_s == 0.0
+    await lim.reconcile(r, 40)  # 60 come back
+    await lim.reconcile(r, 0)  # once only
+    assert (await lim.acquire(MODEL, 60)).waited_s == 0.0
+    assert (await lim.acquire(MODEL, 1)).waited_s > 0
+
+
+async def settle() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_a_high_request_overtakes_every_waiting_low_one() -> None:
+    clock = FakeClock(autojump=False)
+    lim = limiter(clock, LimitRule("requests", 4, 1.0, burst=1))
+    await lim.acquire(MODEL, 1)  # the burst is spent: everyone else waits for refills
+    order: list[str] = []
+
+    async def take(name: str, priority: int) -> None:
+        await lim.acquire(MODEL, 1, priority=priority)
+        order.append(name)
+
+    lows = [asyncio.ensure_future(take(f"low{i}", Priority.LOW)) for i in range(5)]
+    await settle()  # low0 heads the line and sleeps until the next refill
+    high = asyncio.ensure_future(take("high", Priority.HIGH))
+    await settle()
+    while not all(t.done() for t in (*lows, high)):
+        clock.advance(0.1)
+        await settle()
+    assert order == ["high"] + [f"low{i}" for i in range(5)]
+
+
+async def test_a_large_request_at_the_head_is_not_starved_by_small_ones() -> None:
+    clock = FakeClock()
+    lim = limiter(clock, LimitRule("tokens", 100, 1.0, burst=100))
+    await lim.acquire(MODEL, 100)
+    order: list[str] = []
+
+    async def take(name: str, tokens: int) -> None:
+        await lim.acquire(MODEL, tokens)
+        order.append(name)
+
+    big = asyncio.ensure_future(take("big", 90))
+    await asyncio.sleep(0)
+    smalls = [asyncio.ensure_future(take(f"s{i}", 5)) for i in range(5)]
+    await asyncio.gather(big, *smalls)
+    assert order[0] == "big"
+
+
+async def test_a_pause_blocks_every_grant_until_it_ends() -> None:
+    clock = FakeClock()
+    lim = limiter(clock)  # no limit of its own: a 429 still pauses it
+    await lim.pause(MODEL, "requests", 2.5)
+    r = await lim.acquire(MODEL, 10)
+    assert r.waited_s == pytest.approx(2.5, abs=1e-6)
+
+
+async def test_a_wait_past_the_deadline_is_rejected_without_sleeping() -> None:
+    clock = FakeClock()
+    lim = limiter(clock, LimitRule("requests", 1, 60.0))
+    await lim.acquire(MODEL, 1)
+    with pytest.raises(DeadlineExceeded):
+        await lim.acquire(MODEL, 1, deadline_at=10.0)
+    assert clock.sleeps == []
+
+
+async def test_a_cancelled_waiter_leaves_the_line_and_takes_nothing() -> None:
+    clock = FakeClock()
+    lim = limiter(clock, LimitRule("requests", 2, 1.0, burst=1))
+    await lim.acquire(MODEL, 1)
+    waiter = asyncio.ensure_future(lim.acquire(MODEL, 1))
+    await asyncio.sleep(0)
+    waiter.cancel()
+    await asyncio.gather(waiter, return_exceptions=True)
+    assert lim._lines == {}
+
+
+def test_pacific_midnight_is_dst_correct() -> None:
+    # 2026-03-08 is the spring-forward day in Los Angeles: that day has 23 hours
+    start_of_day = 1772956800.0  # 2026-03-08 00:00 PST = 08:00 UTC
+    assert seconds_to_pacific_midnight(start_of_day) == 23 * 3600
+    assert seconds_to_pacific_midnight(start_of_day + 3600) == 22 * 3600

@@ -1,0 +1,90 @@
+"""Client-side limits against an emulator enforcing the same limits (sliding windows)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from gemgate.clock import FakeClock
+from gemgate.config import LimitRule, LimitSettings
+from gemgate.emulator import EmulatorConfig
+from gemgate.observability import Event, RequestState, StateChanged
+from gemgate.queue import Priority
+
+from .conftest import running
+
+PROMPT = "Summarise the benefits of exact client-side rate limits in one short paragraph."
+
+
+async def run_batch(n: int, **kw: object) -> tuple[float, dict[str, object], int]:
+    async with running(**kw) as (client, emu):  # type: ignore[arg-type]
+        start = time.monotonic()
+        results = await asyncio.gather(*(client.generate(f"{PROMPT} #{i}") for i in range(n)))
+        elapsed = time.monotonic() - start
+        stats = emu.stats()
+    return elapsed, stats, sum(r.attempts for r in results)
+
+
+async def test_a_request_limit_is_met_exactly_with_no_429_at_concurrency_64() -> None:
+    limit, window, n = 100, 1.0, 500  # five windows' worth
+    elapsed, stats, attempts = await run_batch(
+        n,
+        config=EmulatorConfig(rpm=limit, window_s=window),
+        limits=LimitSettings(rules=(LimitRule("requests", limit, window),)),
+        concurrency=64,
+    )
+    assert stats["rate_limited"] == 0
+    assert attempts == n
+    assert stats["max_requests_in_window"] <= limit
+    throughput = (n - 1) / elapsed  # the first request opens the clock
+    assert throughput >= 0.95 * limit / window, f"{throughput:.1f}/s of {limit / window}/s"
+
+
+async def test_a_token_limit_is_met_with_no_429_at_concurrency_64() -> None:
+    tpm, window = 2_000, 1.0
+    elapsed, stats, attempts = await run_batch(
+        200,
+        config=EmulatorConfig(tpm=tpm, window_s=window),
+        limits=LimitSettings(
+            rules=(LimitRule("tokens", tpm, window), LimitRule("requests", 10**6, 60.0)),
+            count_tokens=True,
+        ),
+        concurrency=64,
+    )
+    assert stats["rate_limited"] == 0
+    assert attempts == 200
+    assert stats["max_tokens_in_window"] <= tpm
+    tokens_per_s = stats["admitted_tokens"] / elapsed  # type: ignore[operator]
+    assert tokens_per_s >= 0.95 * tpm / window, f"{tokens_per_s:.0f} tokens/s of {tpm}/s"
+
+
+async def test_a_high_request_starts_before_every_waiting_low_one() -> None:
+    clock = FakeClock(autojump=False)
+    started: list[str] = []
+    names: dict[str, str] = {}
+
+    def on(event: Event) -> None:
+        if isinstance(event, StateChanged) and event.new is RequestState.PROCESSING:
+            started.append(names[event.request_id])
+
+    limits = LimitSettings(rules=(LimitRule("requests", 2, 1.0, burst=1),))
+    async with running(clock=clock, limits=limits, concurrency=64) as (client, _):
+        client.bus.subscribe(on)
+
+        def submit(name: str, priority: int) -> asyncio.Future[object]:
+            names[name] = name
+            return asyncio.ensure_future(
+                client.generate(PROMPT, priority=priority, request_id=name)
+            )
+
+        lows = [submit(f"low{i:03}", Priority.LOW) for i in range(100)]
+        await asyncio.sleep(0.05)  # the first LOW takes the burst; 99 wait in line
+        high = submit("high", Priority.HIGH)
+        await asyncio.sleep(0.05)
+        while not all(t.done() for t in (*lows, high)):
+            clock.advance(1.0)
+            await asyncio.sleep(0.005)
+        await asyncio.gather(*lows, high)
+    assert started[0] == "low000"
+    assert started[1] == "high"
+    assert started[2:] == [f"low{i:03}" for i in range(1, 100)]

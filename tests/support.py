@@ -1,0 +1,131 @@
+"""Helpers the test folders share: real processes and servers on 127.0.0.1.
+
+``Emulator`` runs `gemgate emulator` as a process; ``RedisServer`` runs a redis-server of a
+test's own; ``redis_answers``/``unavailable`` decide between using, starting, skipping or (with
+``GEMGATE_REQUIRE_SERVICES=1``, as in CI) failing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parents[1]
+GEMGATE = [sys.executable, "-m", "gemgate.cli"]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without gemgate's or Gemini's settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GEMGATE_")}
+    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
+        env.pop(name, None)
+    env.update(extra)
+    return env
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Emulator:
+    """A `gemgate emulator` process on a free loopback port."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [*GEMGATE, "emulator", "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=clean_env(),
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:\d+", line)
+        assert match, line
+        self.url = match.group(0)
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(self.url + "/_emulator/stats", timeout=5) as resp:
+            data: dict[str, Any] = json.load(resp)
+            return data
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+
+def redis_answers(url: str) -> bool:
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+    try:
+        return bool(client.ping())
+    except (redis.exceptions.RedisError, OSError):
+        return False
+    finally:
+        client.close()
+
+
+def unavailable(reason: str) -> None:
+    """Skip with the reason; fail instead where services are required (CI)."""
+    if os.environ.get("GEMGATE_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"required here (GEMGATE_REQUIRE_SERVICES=1): {reason}")
+    pytest.skip(reason)
+
+
+class RedisServer:
+    """A ``redis-server`` subprocess of our own on 127.0.0.1: start, stop, freeze, restart."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            unavailable("no Redis answers and redis-server is not installed")
+        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.proc = subprocess.Popen([str(binary), *args], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 5
+        while not redis_answers(self.url):  # waiting for a process to come up
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                self.stop()
+                unavailable(f"redis-server did not start on port {self.port}")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    def freeze(self) -> None:
+        """Stop answering without closing connections: commands time out."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)

@@ -7,6 +7,7 @@ test's own; ``redis_answers``/``unavailable`` decide between using, starting, sk
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -17,11 +18,20 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
+
+from gemgate.client import GeminiAPIClient
+from gemgate.clock import Clock
+from gemgate.config import TransportSettings, load_settings
+from gemgate.credentials import Secret
+from gemgate.emulator import EmulatorConfig, EmulatorServer, FaultRule
+from gemgate.ratelimit import RateLimiter
 
 ROOT = Path(__file__).resolve().parents[1]
 GEMGATE = [sys.executable, "-m", "gemgate.cli"]
@@ -34,6 +44,43 @@ def clean_env(**extra: str) -> dict[str, str]:
         env.pop(name, None)
     env.update(extra)
     return env
+
+
+def gemgate(*args: str, timeout: float = 120, **extra: str) -> subprocess.CompletedProcess[str]:
+    """Run the ``gemgate`` command in a clean environment (plus ``extra``)."""
+    return subprocess.run(
+        [*GEMGATE, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=clean_env(**extra),
+        cwd=ROOT,
+    )
+
+
+@asynccontextmanager
+async def running(
+    *faults: FaultRule,
+    clock: Clock | None = None,
+    read_timeout_s: float = 10.0,
+    key: str = "test-key",
+    config: EmulatorConfig | None = None,
+    limiter: RateLimiter | None = None,
+    transport: TransportSettings | None = None,
+    **settings: Any,
+) -> AsyncIterator[tuple[GeminiAPIClient, EmulatorServer]]:
+    """An in-process emulator with ``faults`` (or ``config``) and a client on it; ``settings``
+    replace the default settings' fields."""
+    cfg = config or EmulatorConfig(faults=faults)
+    transport = transport or TransportSettings(read_timeout_s=read_timeout_s, connect_timeout_s=2.0)
+    base = dataclasses.replace(load_settings(None, env={}), transport=transport, **settings)
+    async with (
+        EmulatorServer(cfg) as emu,
+        GeminiAPIClient.from_settings(
+            base, Secret(key), base_url=emu.base_url, clock=clock, limiter=limiter
+        ) as client,
+    ):
+        yield client, emu
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import os
-import re
 import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from support import GEMGATE, ROOT, Emulator, clean_env, read_jsonl
+
+__all__ = ["EXAMPLES", "GEMGATE", "KEY", "Emulator", "env", "gemgate", "read_jsonl"]
+
 EXAMPLES = ROOT / "examples" / "prompts.jsonl"
-GEMGATE = [sys.executable, "-m", "gemgate.cli"]
 KEY = "cli-test-" + "key-31337"
 
 
 def env(**extra: str) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("GEMGATE_")}
-    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
-        clean.pop(name, None)
-    clean.update(extra)
-    return clean
+    return clean_env(**extra)
 
 
 def gemgate(*args: str, timeout: float = 120, **extra: str) -> subprocess.CompletedProcess[str]:
@@ -37,39 +28,6 @@ def gemgate(*args: str, timeout: float = 120, **extra: str) -> subprocess.Comple
         env=env(**extra),
         cwd=ROOT,
     )
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-
-
-class Emulator:
-    """A `gemgate emulator` process on a free loopback port."""
-
-    def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [*GEMGATE, "emulator", "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env(),
-        )
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        match = re.search(r"http://127\.0\.0\.1:\d+", line)
-        assert match, line
-        self.url = match.group(0)
-
-    def stats(self) -> dict[str, Any]:
-        with urllib.request.urlopen(self.url + "/_emulator/stats", timeout=5) as resp:
-            data: dict[str, Any] = json.load(resp)
-            return data
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        if self.proc.stdout:
-            self.proc.stdout.close()
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ A cost above ``capacity`` can never fit and raises :class:`~gemgate.errors.Excee
     assert states is None and wait == 103_062     # ceil(5_050_000 / 49) µs until one unit fits
 
 Limits: the Redis mirror computes in Lua doubles, exact for integers below 2**53, so a spec's
-``capacity × window_us`` must stay below that (about 148 million units per 60.5 s window);
-``BucketSpec`` refuses larger ones.
+``capacity × window_us`` must stay below 2**51 (about 37 million units per 60.5 s window), which
+keeps a debt of up to three capacities exact too; ``BucketSpec`` refuses larger specs.
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ __all__ = [
     "wait_us",
 ]
 
-MAX_SCALED = 2**53
-"""Scaled levels stay below this, where Lua's doubles stop being exact integers."""
+MAX_SCALED = 2**51
+"""A full scaled level stays below this: a quarter of 2**53, where Lua's doubles stop being exact
+integers, leaving room for debts and deficits of a few capacities."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,14 +131,16 @@ def wait_us(
     Raises ``ExceedsLimit(name, cost, capacity)`` when ``cost`` is above the capacity."""
     if cost > spec.capacity:
         raise ExceedsLimit(name, cost, spec.capacity)
-    if cost <= 0:
-        return 0
+    return _wait(spec, state, cost, level_at(spec, state, now_us), now_us)
+
+
+def _wait(spec: BucketSpec, state: BucketState, cost: int, level: int, now_us: int) -> int:
+    """The wait for ``cost``, given the ``level`` at ``now_us``."""
     need = cost * spec.window_us
-    if level_at(spec, state, now_us) >= need:
+    if cost <= 0 or level >= need:
         return 0
     # The level first reaches `need` at at_us + ceil(deficit / refill), counted from at_us.
-    deficit = need - state.level
-    return state.at_us + -(-deficit // spec.refill) - now_us
+    return state.at_us - (state.level - need) // spec.refill - now_us
 
 
 def take(
@@ -148,18 +151,21 @@ def take(
     Returns the new states and 0 when every cost fits now; otherwise ``(None, wait)`` with the
     longest of the waits, after which all of them fit (if nobody else takes meanwhile)."""
     longest = 0
+    levels = []
     for spec, state, cost in items:
-        longest = max(longest, wait_us(spec, state, cost, now_us))
+        if cost > spec.capacity:
+            raise ExceedsLimit("units", cost, spec.capacity)
+        level = level_at(spec, state, now_us)
+        if cost > 0 and level < cost * spec.window_us:
+            longest = max(longest, _wait(spec, state, cost, level, now_us))
+        levels.append(level)
     if longest:
         return None, longest
-    return tuple(_taken(spec, state, cost, now_us) for spec, state, cost in items), 0
-
-
-def _taken(spec: BucketSpec, state: BucketState, cost: int, now_us: int) -> BucketState:
-    if cost <= 0:
-        return state
-    level = level_at(spec, state, now_us) - cost * spec.window_us
-    return BucketState(level, max(now_us, state.at_us))
+    taken = [
+        BucketState(level - cost * spec.window_us, max(now_us, state.at_us)) if cost > 0 else state
+        for (spec, state, cost), level in zip(items, levels, strict=True)
+    ]
+    return tuple(taken), 0
 
 
 def adjust(spec: BucketSpec, state: BucketState, delta: int, now_us: int) -> BucketState:

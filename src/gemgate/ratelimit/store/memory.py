@@ -12,11 +12,19 @@ decision never awaits, so under asyncio it is atomic by construction::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from gemgate.clock import Clock, SystemClock
 from gemgate.ratelimit.bucket import BucketSpec, BucketState, adjust, take
-from gemgate.ratelimit.store.base import GRANTED, Dimension, Grant, check_costs, pacific_day
+from gemgate.ratelimit.store.base import (
+    GRANTED,
+    DailySpec,
+    Dimension,
+    Grant,
+    check_costs,
+    pacific_day,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -31,6 +39,7 @@ class MemoryStore:
         self._buckets: dict[Key, BucketState] = {}
         self._daily: dict[Key, tuple[int, int]] = {}  # (Pacific day ordinal, units used)
         self._pauses: dict[Key, int] = {}  # monotonic µs until which the dimension is paused
+        self._day = (0, 0, 0)  # the Pacific day last seen: (ordinal, start µs, end µs)
 
     def __repr__(self) -> str:
         return f"MemoryStore(buckets={len(self._buckets)}, paused={len(self._pauses)})"
@@ -38,27 +47,28 @@ class MemoryStore:
     async def acquire(self, scope: str, dims: Sequence[Dimension]) -> Grant:
         check_costs(dims)
         now = int(self.clock.monotonic() * 1_000_000)
-        wait = self._paused_us(scope, dims, now)
-        items = []
-        keys = []
+        wait = self._paused_us(scope, dims, now) if self._pauses else 0
+        keys: list[Key] = []
+        items: list[tuple[BucketSpec, BucketState, int]] = []
+        counts: list[tuple[Key, tuple[int, int]]] = []
         for dim in dims:
-            if dim.cost and isinstance(dim.spec, BucketSpec):
-                key = (scope, dim.name)
-                state = self._buckets.get(key) or BucketState.full(dim.spec, now)
-                items.append((dim.spec, state, dim.cost))
+            spec, key = dim.spec, (scope, dim.name)
+            if not dim.cost:
+                continue
+            if isinstance(spec, BucketSpec):
+                state = self._buckets.get(key) or BucketState.full(spec, now)
                 keys.append(key)
+                items.append((spec, state, dim.cost))
+            else:
+                wait = max(wait, self._count_today(key, spec, dim.cost, counts))
         states, bucket_wait = take(items, now)
-        daily = self._daily_plan(scope, dims)
-        wait = max(wait, bucket_wait, daily[0])
-        if wait:
-            return Grant(False, wait / 1_000_000)
-        self._buckets.update(zip(keys, states or (), strict=True))
-        self._daily.update(daily[1])
+        if wait or states is None:
+            return Grant(False, max(wait, bucket_wait) / 1_000_000)
+        self._buckets.update(zip(keys, states, strict=True))
+        self._daily.update(counts)
         return GRANTED
 
     def _paused_us(self, scope: str, dims: Sequence[Dimension], now: int) -> int:
-        if not self._pauses:
-            return 0
         wait = 0
         for dim in dims:
             until = self._pauses.get((scope, dim.name))
@@ -68,23 +78,24 @@ class MemoryStore:
                 wait = max(wait, until - now)
         return wait
 
-    def _daily_plan(
-        self, scope: str, dims: Sequence[Dimension]
-    ) -> tuple[int, dict[Key, tuple[int, int]]]:
-        """The wait for the daily counters among ``dims``, and their counts once taken."""
-        plan: dict[Key, tuple[int, int]] = {}
-        wait = 0
-        for dim in dims:
-            spec = dim.spec
-            if isinstance(spec, BucketSpec) or not dim.cost:
-                continue
-            wall = int(self.clock.time() * 1_000_000)
-            day, _, reset_us = pacific_day(wall)
-            used = self._used_today((scope, dim.name), day.toordinal())
-            if used + dim.cost > spec.limit:
-                wait = max(wait, reset_us - wall)
-            plan[scope, dim.name] = (day.toordinal(), used + dim.cost)
-        return wait, plan
+    def _count_today(
+        self, key: Key, spec: DailySpec, cost: int, counts: list[tuple[Key, tuple[int, int]]]
+    ) -> int:
+        """Append the day's count with ``cost`` taken; return the wait until it fits (or 0)."""
+        wall = int(self.clock.time() * 1_000_000)
+        day, reset_us = self._today(wall)
+        used = self._used_today(key, day)
+        counts.append((key, (day, used + cost)))
+        return reset_us - wall if used + cost > spec.limit else 0
+
+    def _today(self, wall_us: int) -> tuple[int, int]:
+        """The Pacific day (ordinal) at ``wall_us`` and the µs of its end, computed once a day."""
+        day, start, end = self._day
+        if not start <= wall_us < end:
+            date, start, end = pacific_day(wall_us)
+            day = date.toordinal()
+            self._day = (day, start, end)
+        return day, end
 
     def _used_today(self, key: Key, day: int) -> int:
         counted = self._daily.get(key)
@@ -98,12 +109,12 @@ class MemoryStore:
             state = self._buckets.get(key) or BucketState.full(spec, now)
             self._buckets[key] = adjust(spec, state, delta, now)
         else:
-            day = pacific_day(int(self.clock.time() * 1_000_000))[0].toordinal()
+            day = self._today(int(self.clock.time() * 1_000_000))[0]
             self._daily[key] = (day, max(0, self._used_today(key, day) - delta))
 
     async def pause(self, scope: str, name: str, seconds: float) -> None:
         now = int(self.clock.monotonic() * 1_000_000)
-        until = now + max(0, round(seconds * 1_000_000))
+        until = now + max(0, math.ceil(seconds * 1_000_000))
         key = (scope, name)
         self._pauses[key] = max(until, self._pauses.get(key, until))
 

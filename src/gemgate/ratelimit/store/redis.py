@@ -198,7 +198,7 @@ class RedisStore:
             self._unreachable(exc, raises)
             return None
         if self._down_until is not None:
-            _log.warning("Redis at %s answers again: shared rate limits resume", self.where)
+            _log.info("Redis at %s answers again: shared rate limits resume", self.where)
             self._down_until = None
         return reply
 

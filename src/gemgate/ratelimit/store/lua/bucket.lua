@@ -1,9 +1,9 @@
 -- bucket.lua: the integer math of gemgate/ratelimit/bucket.py, mirrored for the Redis scripts.
 --
 -- Not a script on its own: RedisStore prepends it to acquire.lua, adjust.lua and pause.lua when
--- it loads them. Lua numbers are doubles, exact for integers below 2^53; BucketSpec refuses a
--- spec whose scaled level (units x window_us) could pass that, and every value written back goes
--- through int() ('%d'), never tostring(), which would keep only 14 digits.
+-- it loads them. Lua numbers are doubles, exact for integers below 2^53; BucketSpec keeps a full
+-- scaled level (units x window_us) below 2^51, and every value written back goes through int()
+-- ('%d'), never tostring(), which would keep only 14 digits.
 --
 -- The only clock is the Redis server's: now_us() reads TIME.
 --

@@ -13,6 +13,7 @@ from gemgate.ratelimit.bucket import (
     BucketState,
     Rate,
     adjust,
+    default_allowance,
     level_at,
     take,
     wait_us,
@@ -102,7 +103,7 @@ def test_defaults_never_put_more_than_the_amount_in_any_window(
     spec = BucketSpec.for_rate(Rate(amount, window_s))
     cost = min(cost, spec.capacity)
     times = admitted_greedily(spec, cost, 4 * spec.window_us)
-    allowance_s = min(window_s / 100, 0.5)
+    allowance_s = default_allowance(window_s)
     assert most_in_any_window(times, round((window_s + allowance_s) * 1e6)) * cost <= amount
 
 

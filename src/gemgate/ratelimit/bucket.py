@@ -61,6 +61,13 @@ class Rate:
             raise ValueError(f"a rate needs a positive amount and window, not {self}")
 
 
+def default_allowance(window_s: float) -> float:
+    """How much later than decided a unit may land in the provider's window and still fit:
+    1% of the window, at least 30 ms (the scheduling jitter of a busy event loop), at most
+    0.5 s (a network's)."""
+    return min(max(window_s / 100, 0.03), 0.5)
+
+
 @dataclass(frozen=True, slots=True)
 class BucketSpec:
     """A bucket of ``capacity`` units (the burst) refilled by ``refill`` units per ``window_us``."""
@@ -83,7 +90,7 @@ class BucketSpec:
 
         The default burst is ``max(1, amount // 40)`` and ``refill = amount − burst``, so burst plus
         one window's refill is the amount. The refill window is ``window_s`` stretched by
-        ``allowance_s`` (default ``min(window_s / 100, 0.5)``): requests decided up to that much
+        ``allowance_s`` (default: :func:`default_allowance`): requests decided up to that much
         apart on our clock may land in one window of the provider's, and still fit. A ``burst`` of
         ``amount`` or more is the user opting into exceeding the rate: then ``refill = amount``.
         A rate of 1 needs burst 1 and refill 1 by default: its window is stretched twice, so that
@@ -91,7 +98,7 @@ class BucketSpec:
         the rest wait for refill.
         """
         if allowance_s is None:
-            allowance_s = min(rate.window_s / 100, 0.5) * (2 if rate.amount == 1 else 1)
+            allowance_s = default_allowance(rate.window_s) * (2 if rate.amount == 1 else 1)
         burst = max(1, rate.amount // 40) if burst is None else burst
         if burst < 1 or allowance_s < 0:
             raise ValueError("a burst is at least 1 and an allowance is not negative")

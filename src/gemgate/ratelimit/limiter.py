@@ -12,22 +12,20 @@ gives back a reservation whose request was never sent, and ``pause`` stops grant
 from __future__ import annotations
 
 import asyncio
-import datetime
 import heapq
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from gemgate.clock import Clock, SystemClock
 from gemgate.config.limits import DAILY, LimitRule
 from gemgate.errors import DeadlineExceeded
 from gemgate.ratelimit.bucket import BucketSpec, Rate
 from gemgate.ratelimit.store import DailySpec, Dimension, LimitStore, MemoryStore
+from gemgate.ratelimit.store.base import pacific_day
 
-__all__ = ["RateLimiter", "Reservation", "seconds_to_pacific_midnight"]
+__all__ = ["RateLimiter", "Reservation", "default_burst", "seconds_to_pacific_midnight"]
 
-PACIFIC = ZoneInfo("America/Los_Angeles")
 # A dimension without a limit still gets a bucket, so that a provider's 429 can pause it.
 _UNLIMITED = BucketSpec(capacity=10**9, refill=10**9, window_us=1_000_000)
 _NORMAL = 5
@@ -35,17 +33,27 @@ _NORMAL = 5
 
 def seconds_to_pacific_midnight(now: float) -> float:
     """Seconds from the wall time ``now`` until the next midnight in America/Los_Angeles."""
-    local = datetime.datetime.fromtimestamp(now, PACIFIC)
-    tomorrow = datetime.datetime.combine(
-        local.date() + datetime.timedelta(days=1), datetime.time(), PACIFIC
-    )
-    return tomorrow.timestamp() - now
+    wall_us = int(now * 1_000_000)
+    return (pacific_day(wall_us)[2] - wall_us) / 1_000_000
+
+
+def default_burst(rule: LimitRule) -> int:
+    """The burst when the user gives none (docs/rate-limits.md weighs the choice).
+
+    Requests: 1/40 of the limit, at least 2 from 8 up (one unit of burst loses the refill that
+    accrues while the head of the line oversleeps). Tokens: a quarter of the limit, so that long
+    prompts fit (a prompt above the burst fails with ExceedsLimit); the sustained rate is then
+    3/4 of the limit. Either way burst + one window's refill stays within the limit."""
+    if rule.name == "tokens":
+        return max(1, rule.amount // 4)
+    return max(2 if rule.amount >= 8 else 1, rule.amount // 40)
 
 
 def _spec(rule: LimitRule) -> BucketSpec | DailySpec:
     if rule.daily:
         return DailySpec(rule.amount)
-    return BucketSpec.for_rate(Rate(rule.amount, rule.window_s), burst=rule.burst)
+    burst = rule.burst if rule.burst is not None else default_burst(rule)
+    return BucketSpec.for_rate(Rate(rule.amount, rule.window_s), burst=burst)
 
 
 @dataclass(slots=True)

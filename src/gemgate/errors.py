@@ -5,19 +5,21 @@
     GemgateError                      root; every error gemgate raises is one of these
     ├── ConfigError (ValueError)      a bad setting: names the file, the key and the reason
     ├── InvalidRequest (ValueError)   fix the request: HTTP 400/404/413/422, bad input
-    │   └── ExceedsLimit              one request costs more than a limit's burst can ever hold
+    │   ├── ExceedsLimit              one request costs more than a limit's burst can ever hold
+    │   └── NoSuchRegion              pinned to a region that no configured endpoint serves
     ├── AuthenticationError           fix the credential: 401, 403, API_KEY_INVALID
     ├── PromptBlocked                 the prompt itself was refused (HTTP 200, blockReason)
     ├── Rejected                      gemgate refused to send it
     │   ├── QueueFull                 admission queue at its size limit
     │   ├── BudgetExceeded            a spending limit would be passed
     │   ├── LimiterUnavailable        shared limit state unreachable and configured fail-closed
+    │   ├── Throttled                 the endpoint rejects most requests: refused locally
     │   └── DeadlineExceeded (TimeoutError)  no time left to start or finish the request
     ├── CircuitOpen                   the endpoint is failing; carries when it will be probed
     └── TransientError                worth retrying (``retryable`` is True unless said otherwise)
         ├── RateLimited               429: carries ``retry_delay`` and the quota violations
-        │   └── DailyQuotaExhausted   a per-day quota: not retryable before the daily reset
-        ├── ServerError               5xx
+        │   └── DailyQuotaExhausted   a per-day quota: not retryable; carries ``resets_at``
+        ├── ServerError               5xx (``retry_delay`` from a proxy's Retry-After, if any)
         ├── ConnectionFailed (ConnectionError)  refused, reset, dropped
         ├── RequestTimeout (TimeoutError)       connect or read timeout
         └── MalformedResponse         a 2xx body that is truncated or not the expected JSON
@@ -29,6 +31,8 @@ Errors carry attributes (``status``, ``retry_delay``, ``request_id``, ``quota_vi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 __all__ = [
     "AuthenticationError",
@@ -43,6 +47,7 @@ __all__ = [
     "InvalidRequest",
     "LimiterUnavailable",
     "MalformedResponse",
+    "NoSuchRegion",
     "PromptBlocked",
     "QueueFull",
     "QuotaViolation",
@@ -50,6 +55,7 @@ __all__ = [
     "Rejected",
     "RequestTimeout",
     "ServerError",
+    "Throttled",
     "TransientError",
 ]
 
@@ -143,19 +149,47 @@ class DeadlineExceeded(Rejected, TimeoutError):
     """The request's deadline passed (or would pass) before it could complete."""
 
 
-class CircuitOpen(GemgateError):
-    """The endpoint's breaker is open; ``retry_at`` is the monotonic time of the next probe."""
+class Throttled(Rejected):
+    """Adaptive throttling refused the request locally: ``endpoint`` has been rejecting most of
+    what it was sent (Google SRE book, "Handling Overload")."""
 
-    def __init__(self, endpoint: str, retry_at: float) -> None:
-        super().__init__(f"circuit open for {endpoint}")
+    def __init__(self, endpoint: str, probability: float) -> None:
+        super().__init__(
+            f"{endpoint} is overloaded; refused locally (rejecting {probability:.0%} of requests)"
+        )
         self.endpoint = endpoint
+        self.probability = probability
+
+
+class CircuitOpen(GemgateError):
+    """The breaker of ``endpoint`` (and ``model``) is open: nothing is sent there until
+    ``retry_at``, the monotonic time (``gemgate.clock``) when a probe may go."""
+
+    def __init__(self, endpoint: str, retry_at: float, *, model: str | None = None) -> None:
+        where = f"{endpoint} ({model})" if model else endpoint
+        super().__init__(f"circuit open for {where}")
+        self.endpoint = endpoint
+        self.model = model
         self.retry_at = retry_at
 
 
+class NoSuchRegion(InvalidRequest):
+    """A request pinned to ``region``, which none of the configured endpoints is."""
+
+    def __init__(self, region: str, known: tuple[str, ...]) -> None:
+        super().__init__(f"no endpoint for region {region!r}; configured: {', '.join(known)}")
+        self.region = region
+        self.known = known
+
+
 class TransientError(GemgateError):
-    """A failure that the same request may not meet again: worth retrying after a pause."""
+    """A failure that the same request may not meet again: worth retrying after a pause.
+
+    ``retry_delay`` is how long the server asked to wait (seconds), when it said.
+    """
 
     retryable = True
+    retry_delay: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,13 +239,20 @@ class RateLimited(TransientError):
 
 
 class DailyQuotaExhausted(RateLimited):
-    """A per-day quota is spent: retrying before the daily reset only fails again."""
+    """A per-day quota is spent: retrying before the daily reset only fails again.
+
+    ``resets_at`` is when the quota resets (midnight Pacific time, as an aware datetime)."""
 
     retryable = False
+    resets_at: datetime | None = None
 
 
 class ServerError(TransientError):
-    """HTTP 5xx."""
+    """HTTP 5xx; ``retry_delay`` from a ``Retry-After`` header (a proxy's) when there was one."""
+
+    def __init__(self, message: str, *, retry_delay: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_delay = retry_delay
 
 
 class ConnectionFailed(TransientError, ConnectionError):

@@ -13,26 +13,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypedDict, Unpack
-from urllib.parse import urlsplit
 
 from gemgate.client.attempts import Attempts
 from gemgate.client.call import Call, Result
 from gemgate.client.stages import Lifecycle
 from gemgate.client.stream import Stream
+from gemgate.client.wiring import budget_for, endpoints_of, limiter_for, router_for, scope_of
 from gemgate.clock import Clock, SystemClock
 from gemgate.config import Settings, load_settings
 from gemgate.cost import CostTracker
 from gemgate.credentials import Secret, find_api_key
-from gemgate.errors import ConfigError, GemgateError, MalformedResponse, PromptBlocked
+from gemgate.errors import GemgateError, MalformedResponse, PromptBlocked
 from gemgate.observability import AuditLog, EventBus, Listener, Metrics
 from gemgate.queue import AdmissionQueue, Priority, QueueGate
-from gemgate.ratelimit import LimitStore, MemoryStore, RateLimiter, estimate_tokens
+from gemgate.ratelimit import RateLimiter, estimate_tokens
 from gemgate.resilience import RetryPolicy
 from gemgate.transport import Auth, Transport
 from gemgate.wire import (
@@ -59,53 +60,7 @@ class Attribution(TypedDict, total=False):
     priority: int
     deadline_s: float | None
     request_id: str | None
-
-
-def _checked(url: str | None) -> str | None:
-    parts = urlsplit(url) if url else None
-    if parts is None:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError("GeminiAPIClient", "base_url", "must be an http:// or https:// URL")
-    if parts.username or parts.password or parts.query:
-        raise ConfigError("GeminiAPIClient", "base_url", "must not carry credentials or a query")
-    return url
-
-
-def endpoints_of(settings: Settings, base_url: str | None = None) -> list[Endpoint]:
-    """The ordered endpoints the settings describe (one per Vertex region)."""
-    e = settings.endpoint
-    url = _checked(base_url) or e.base_url
-    if e.kind == "developer":
-        return [Endpoint("developer", e.api_version, url)]
-    return [Endpoint("vertex", e.api_version, url, e.project, r) for r in e.regions]
-
-
-def limiter_for(settings: Settings, clock: Clock) -> RateLimiter:
-    """The rate limiter the settings describe: each model's rules, with ``[limits] rules``
-    over them per name, in Redis when a URL is set, else in process."""
-    overrides = {rule.name: rule for rule in settings.limits.rules}
-    rules = {
-        name: tuple(
-            {**{r.name: r for r in settings.catalog.get(name).limit_rules()}, **overrides}.values()
-        )
-        for name in settings.catalog.names()
-    }
-    url = settings.limits.redis_url
-    store: LimitStore = MemoryStore(clock)
-    if url:
-        from gemgate.ratelimit.store.redis import RedisStore  # only when Redis is configured
-
-        share = None if settings.limits.fail == "closed" else settings.limits.local_share
-        store = RedisStore(url, fail_open_share=share, clock=clock)
-    return RateLimiter(rules, store, clock, default_rules=tuple(overrides.values()))
-
-
-def _scope(settings: Settings, auth: Auth | None) -> str:
-    """Limits are per project (Vertex) or per key (Developer API), and per model."""
-    if settings.endpoint.kind == "vertex" and settings.endpoint.project:
-        return f"p:{settings.endpoint.project}"
-    return f"k:{auth.secret.fingerprint}" if auth is not None else "k:-"
+    region: str | None
 
 
 class GeminiAPIClient:
@@ -139,13 +94,19 @@ class GeminiAPIClient:
             queue=AdmissionQueue(settings.concurrency),
             limiter=self.limiter,
             costs=self.costs,
-            scope=_scope(settings, auth),
+            scope=scope_of(settings, auth),
         )
         r = settings.retry
+        router = router_for(
+            settings, endpoints_of(settings, base_url), self.clock, self.bus, self.life.scope
+        )
+        self.router = router
+        self._preflights = asyncio.Semaphore(settings.concurrency)
         self.attempts = Attempts(
             self.life,
             RetryPolicy(r.max_attempts, r.base_delay_s, r.max_delay_s),
-            endpoints_of(settings, base_url),
+            router,
+            budget_for(settings, self.clock),
         )
 
     @classmethod
@@ -194,7 +155,10 @@ class GeminiAPIClient:
         try:
             await self.transport.close()
         finally:
-            await self.limiter.close()
+            try:
+                await self.limiter.close()
+            finally:
+                await self.router.breakers.close()
 
     def __repr__(self) -> str:
         return f"<GeminiAPIClient endpoints={[e.name for e in self.attempts.endpoints]}>"
@@ -211,6 +175,7 @@ class GeminiAPIClient:
         priority: int = Priority.NORMAL,
         deadline_s: float | None = None,
         request_id: str | None = None,
+        region: str | None = None,
     ) -> Call:
         now = self.clock.monotonic()
         model = model or self.settings.default_model
@@ -227,6 +192,7 @@ class GeminiAPIClient:
             user=user_id,
             feature=feature,
             team=team,
+            pinned=region,
         )
 
     async def generate(
@@ -243,7 +209,8 @@ class GeminiAPIClient:
         """One ``generateContent`` call through the whole pipeline.
 
         ``attribution``: ``user_id``, ``feature``, ``team``, ``priority``, ``deadline_s``,
-        ``request_id`` — kept by gemgate, never sent to the API.
+        ``request_id`` — kept by gemgate, never sent to the API — and ``region``, which pins
+        the request to that endpoint (data residency): it never fails over elsewhere.
         """
         body = build_generate_body(
             contents,
@@ -255,8 +222,10 @@ class GeminiAPIClient:
         call = self._call("generateContent", body, model, **attribution)
         await self._estimate(call)
         life = self.life
-        async with life.recorded(call), life.queued(call), life.limited(call), life.admitted(call):
-            await self.attempts.run(call, self._send)
+        async with life.recorded(call):
+            self.attempts.precheck(call)
+            async with life.queued(call), life.limited(call), life.admitted(call):
+                await self.attempts.run(call, self._send)
         return Result.of(call)
 
     async def _estimate(self, call: Call) -> None:
@@ -264,16 +233,17 @@ class GeminiAPIClient:
         call replaces the local estimate (which stays if that call fails)."""
         if not self.settings.limits.count_tokens or not self.limiter.limited(call.config.name):
             return
-        endpoint = self.attempts.endpoints[0]
+        endpoint = self.router.preferred(call.model, pinned=call.pinned)
         body = {"contents": call.body["contents"]}
         try:
-            obj = await self.transport.request_json(
-                "POST",
-                endpoint.method_url(call.model, "countTokens"),
-                body=body,
-                auth=self._auth,
-                timeout_s=call.remaining(self.clock.monotonic()),
-            )
+            async with self._preflights:  # no flood of countTokens ahead of the real calls
+                obj = await self.transport.request_json(
+                    "POST",
+                    endpoint.method_url(call.model, "countTokens"),
+                    body=body,
+                    auth=self._auth,
+                    timeout_s=call.remaining(self.clock.monotonic()),
+                )
         except GemgateError:
             return
         call.estimate = max(1, parse_count_tokens(obj).total_tokens)
@@ -316,16 +286,18 @@ class GeminiAPIClient:
     async def _chunks(self, call: Call) -> AsyncGenerator[GenerateResponse, None]:
         await self._estimate(call)
         life = self.life
-        async with life.recorded(call), life.queued(call), life.limited(call), life.admitted(call):
-            first, rest = await self.attempts.run(call, self._open_stream)
-            try:
-                yield first
-                async for obj in rest:
-                    chunk = parse_generate_response(obj)
-                    _accept(call, chunk)
-                    yield chunk
-            finally:
-                await rest.aclose()  # leaving early closes the connection now, not at GC
+        async with life.recorded(call):
+            self.attempts.precheck(call)
+            async with life.queued(call), life.limited(call), life.admitted(call):
+                first, rest = await self.attempts.run(call, self._open_stream)
+                try:
+                    yield first
+                    async for obj in rest:
+                        chunk = parse_generate_response(obj)
+                        _accept(call, chunk)
+                        yield chunk
+                finally:
+                    await rest.aclose()  # leaving early closes the connection now, not at GC
 
     async def _open_stream(
         self, call: Call, endpoint: Endpoint
@@ -355,8 +327,10 @@ class GeminiAPIClient:
             "countTokens", {"contents": normalize_contents(contents)}, model, **attribution
         )
         life = self.life
-        async with life.recorded(call), life.queued(call), life.admitted(call):
-            return await self.attempts.run(call, self._send_count, limited=False)
+        async with life.recorded(call):
+            self.attempts.precheck(call)
+            async with life.queued(call), life.admitted(call):
+                return await self.attempts.run(call, self._send_count, limited=False)
 
     async def _send_count(self, call: Call, endpoint: Endpoint) -> CountTokensResponse:
         obj = await self.transport.request_json(

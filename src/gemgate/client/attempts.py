@@ -1,31 +1,33 @@
-"""The retry loop — the only layer of gemgate that retries — and routing between endpoints.
+"""The retry loop — the only layer of gemgate that retries — over the router's endpoints.
 
 Each attempt after the first takes a new rate-limit reservation (the provider counts retries
-too), checks the deadline, goes to an endpoint (the next one after a failure that failover helps
-with) and is sent. A 429 teaches the limiter: a per-minute quota with a ``retryDelay`` pauses that
-dimension for every process sharing the limiter's store; a per-day quota stops the model until
-midnight Pacific time.
+too), checks the deadline and asks the router for an endpoint: the first whose circuit breaker
+admits it and whose adaptive throttle does not refuse it (after a 5xx or timeout, starting from
+the next one; a pinned request only its own). The outcome goes back to the router. A retry must
+be allowed by the policy (retryable, attempts left, a wait that ends before the deadline) and by
+the retry budget (429s carrying the server's delay are paced by it and not charged).
+
+A 429 teaches the limiter: a per-minute quota with a ``retryDelay`` pauses that dimension for
+every process sharing the limiter's store; a per-day quota stops the model until midnight
+Pacific time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from gemgate.client.call import Call
 from gemgate.client.stages import Lifecycle
 from gemgate.errors import (
-    ConnectionFailed,
     DailyQuotaExhausted,
     DeadlineExceeded,
     GemgateError,
-    MalformedResponse,
     RateLimited,
     RequestTimeout,
-    ServerError,
 )
 from gemgate.observability import AttemptFailed, RequestState
-from gemgate.resilience import GiveUp, RetryPolicy
+from gemgate.resilience import GiveUp, RetryBudget, RetryPolicy, Route, Router
 from gemgate.wire import Endpoint
 
 __all__ = ["Attempts"]
@@ -33,45 +35,61 @@ __all__ = ["Attempts"]
 T = TypeVar("T")
 Send = Callable[[Call, Endpoint], Awaitable[T]]
 
-_FAILOVER_ON = (ServerError, RequestTimeout, ConnectionFailed, MalformedResponse)
-
 
 class Attempts:
-    """Runs a call's attempts under a retry policy, across endpoints."""
+    """Runs a call's attempts under a retry policy and budget, across the router's endpoints."""
 
-    def __init__(self, life: Lifecycle, retry: RetryPolicy, endpoints: Sequence[Endpoint]) -> None:
-        self.life = life
-        self.retry = retry
-        self.endpoints = tuple(endpoints)
+    def __init__(
+        self, life: Lifecycle, retry: RetryPolicy, router: Router, budget: RetryBudget | None
+    ) -> None:
+        self.life, self.retry, self.router, self.budget = life, retry, router, budget
+        self.endpoints = router.endpoints
 
-    def route(self, call: Call, previous: BaseException | None) -> Endpoint:
-        """The first endpoint, or the next one after a failure that failover helps with."""
-        if isinstance(previous, _FAILOVER_ON):
-            call.endpoint_index = (call.endpoint_index + 1) % len(self.endpoints)
-        return self.endpoints[call.endpoint_index]
+    def precheck(self, call: Call) -> None:
+        """Fail fast, before queueing or waiting for rate limits, when every endpoint the call
+        may use has an open circuit (or the pinned region is unknown)."""
+        self.router.precheck(call.model, pinned=call.pinned)
 
     async def run(self, call: Call, send: Send[T], *, limited: bool = True) -> T:
-        previous: BaseException | None = None
         clock = self.life.clock
+        if self.budget is not None:
+            self.budget.request()
+        start = 0
         while True:
             if limited and call.attempts > 0:
                 await self.life.reserve(call)
             if (call.remaining(clock.monotonic()) or 1.0) <= 0:
                 raise DeadlineExceeded("the deadline passed before the request could be sent")
+            route = await self._route(call, start)
             call.attempts += 1
-            endpoint = self.route(call, previous)
-            call.region = endpoint.name
+            call.region = route.endpoint.name
             if call.ticket is not None:
                 self.life.gate.started(call.ticket)
             self.life.transition(call, RequestState.PROCESSING)
             try:
-                return await send(call, endpoint)
-            except GemgateError as exc:
+                result = await send(call, route.endpoint)
+            except BaseException as exc:
+                await self.router.report(route, exc)
+                if not isinstance(exc, GemgateError):
+                    raise
                 await self._learn(call, exc)
                 delay = self._after_failure(call, exc)
-                previous = exc
+                start = self.router.next_start(route, exc)
+            else:
+                await self.router.report(route, None)
+                return result
             self.life.transition(call, RequestState.RETRYING)
             await clock.sleep(delay)
+
+    async def _route(self, call: Call, start: int) -> Route:
+        """The endpoint of this attempt; a retry that finds none gives its reservation back."""
+        try:
+            return await self.router.choose(call.model, start=start, pinned=call.pinned)
+        except GemgateError:
+            if call.attempts > 0 and call.reservation is not None:
+                reservation, call.reservation = call.reservation, None
+                await self.life.limiter.release(reservation)
+            raise
 
     async def _learn(self, call: Call, exc: GemgateError) -> None:
         """Tell the limiter what a 429 said about the quota."""
@@ -90,12 +108,24 @@ class Attempts:
         when it was the caller's deadline that ran out."""
         remaining = call.remaining(self.life.clock.monotonic())
         decision = self.retry.decide(exc, call.attempts, remaining)
-        delay = None if isinstance(decision, GiveUp) else decision.delay
+        if isinstance(decision, GiveUp):
+            delay, gave_up = None, decision.reason
+        elif self._budget_refuses(exc):
+            delay, gave_up = None, "retry budget spent"
+        else:
+            delay, gave_up = decision.delay, None
         self.life.bus.emit(
-            AttemptFailed(call.id, call.attempts, type(exc).__name__, exc.status, delay)
+            AttemptFailed(
+                call.id, call.attempts, type(exc).__name__, exc.status, delay, call.region, gave_up
+            )
         )
         if delay is not None:
             return delay
         if isinstance(exc, RequestTimeout) and remaining is not None and remaining <= 0:
             raise DeadlineExceeded("the deadline passed while waiting for the answer") from exc
         raise exc
+
+    def _budget_refuses(self, exc: GemgateError) -> bool:
+        if self.budget is None or (isinstance(exc, RateLimited) and exc.retry_delay is not None):
+            return False
+        return not self.budget.try_retry()

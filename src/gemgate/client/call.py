@@ -35,7 +35,7 @@ class Call:
     attempts: int = 0
     sent: bool = False
     region: str | None = None
-    endpoint_index: int = 0
+    pinned: str | None = None
     reservation: Reservation | None = None
     ticket: Ticket | None = None
     usage: Usage = field(default_factory=Usage)

@@ -21,16 +21,19 @@ from gemgate.config.models import ModelCatalog, ModelConfig, PriceTier, UnknownM
 from gemgate.config.settings import (
     DEFAULT_API_KEY_ENV,
     DEFAULT_MODEL,
+    BreakerSettings,
     EndpointSettings,
     LimitSettings,
     RetrySettings,
     Settings,
+    ThrottleSettings,
     TransportSettings,
 )
 
 __all__ = [
     "DEFAULT_API_KEY_ENV",
     "DEFAULT_MODEL",
+    "BreakerSettings",
     "EndpointSettings",
     "LimitRule",
     "LimitSettings",
@@ -39,6 +42,7 @@ __all__ = [
     "PriceTier",
     "RetrySettings",
     "Settings",
+    "ThrottleSettings",
     "TransportSettings",
     "UnknownModelWarning",
     "load_catalog",

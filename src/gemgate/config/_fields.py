@@ -31,7 +31,7 @@ from gemgate.errors import ConfigError
 
 __all__ = ["FIELDS", "SECTIONS", "VERTEX_FALLBACKS", "Field"]
 
-SECTIONS = ("endpoint", "retry", "transport", "limits")
+SECTIONS = ("endpoint", "retry", "breaker", "throttle", "transport", "limits")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _REGION = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 
@@ -101,6 +101,22 @@ def _share(value: object, source: str, key: str) -> float:
     return share
 
 
+def _share_or_none(value: object, source: str, key: str) -> float | None:
+    """A share in (0, 1]; 0 means "off"."""
+    return _share(value, source, key) or None
+
+
+def _throttle_k(value: object, source: str, key: str) -> float:
+    k = expect_float(value, source, key, strict=False)
+    if 0 < k < 1:
+        raise ConfigError(source, key, f"k is 0 (off) or at least 1, got {k}")
+    return k
+
+
+def _urls(value: object, source: str, key: str) -> tuple[str, ...]:
+    return tuple(_url(item, source, key) for item in expect_str_list(value, source, key))
+
+
 def _rules(value: object, source: str, key: str) -> tuple[LimitRule, ...]:
     return tuple(parse_limit(text, source, key) for text in expect_str_list(value, source, key))
 
@@ -167,9 +183,27 @@ FIELDS = (
     Field("endpoint.api_version", "GEMGATE_API_VERSION", _word),
     Field("endpoint.project", "GEMGATE_VERTEX_PROJECT", _word),
     Field("endpoint.regions", "GEMGATE_VERTEX_REGIONS", _regions, env_list),
+    Field("endpoint.base_urls", "GEMGATE_BASE_URLS", _urls, env_list),
     Field("retry.max_attempts", "GEMGATE_MAX_ATTEMPTS", _int(1), env_int),
     Field("retry.base_delay_s", "GEMGATE_BASE_DELAY_S", _float(strict=False), env_float),
     Field("retry.max_delay_s", "GEMGATE_MAX_DELAY_S", _float(), env_float),
+    Field("retry.budget_ratio", "GEMGATE_RETRY_BUDGET_RATIO", _float(strict=False), env_float),
+    Field(
+        "retry.budget_min_per_s", "GEMGATE_RETRY_BUDGET_MIN_PER_S", _float(strict=False), env_float
+    ),
+    Field("retry.budget_window_s", "GEMGATE_RETRY_BUDGET_WINDOW_S", _float(), env_float),
+    Field("breaker.enabled", "GEMGATE_BREAKER", expect_bool, env_bool),
+    Field("breaker.failure_threshold", "GEMGATE_BREAKER_THRESHOLD", _int(1), env_int),
+    Field("breaker.open_s", "GEMGATE_BREAKER_OPEN_S", _float(strict=False), env_float),
+    Field("breaker.half_open_probes", "GEMGATE_BREAKER_PROBES", _int(1), env_int),
+    Field("breaker.probe_lease_s", "GEMGATE_BREAKER_PROBE_LEASE_S", _float(), env_float),
+    Field("breaker.failure_rate", "GEMGATE_BREAKER_FAILURE_RATE", _share_or_none, env_float),
+    Field("breaker.rate_window_s", "GEMGATE_BREAKER_RATE_WINDOW_S", _float(), env_float),
+    Field("breaker.rate_min_calls", "GEMGATE_BREAKER_RATE_MIN_CALLS", _int(1), env_int),
+    Field("breaker.shared", "GEMGATE_BREAKER_SHARED", expect_bool, env_bool),
+    Field("throttle.k", "GEMGATE_THROTTLE_K", _throttle_k, env_float),
+    Field("throttle.window_s", "GEMGATE_THROTTLE_WINDOW_S", _float(), env_float),
+    Field("throttle.min_requests", "GEMGATE_THROTTLE_MIN_REQUESTS", _int(0), env_int),
     Field("transport.pool_size", "GEMGATE_POOL_SIZE", _int(0), env_int),
     Field("transport.pool_size_per_host", "GEMGATE_POOL_SIZE_PER_HOST", _int(0), env_int),
     Field("transport.keepalive_s", "GEMGATE_KEEPALIVE_S", _float(strict=False), env_float),

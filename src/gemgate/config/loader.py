@@ -23,10 +23,12 @@ from gemgate.config.catalog import load_catalog
 from gemgate.config.models import ModelCatalog
 from gemgate.config.settings import (
     API_VERSIONS,
+    BreakerSettings,
     EndpointSettings,
     LimitSettings,
     RetrySettings,
     Settings,
+    ThrottleSettings,
     TransportSettings,
 )
 from gemgate.errors import ConfigError
@@ -59,6 +61,7 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     _apply_vertex_fallbacks(values, environ)
     _check_api_version(values)
     _check_delays(values)
+    _check_needs(values)
     models = expect_table(raw.get("models", {}), source, "models")
     return _assemble(values, file, load_catalog(_tables(models, source), source=source), source)
 
@@ -182,6 +185,17 @@ def _check_delays(values: dict[str, _Value]) -> None:
         )
 
 
+def _check_needs(values: dict[str, _Value]) -> None:
+    """Settings that only make sense with another: shared breakers need the Redis URL, several
+    base URLs are a Developer API feature (Vertex fails over between regions)."""
+    shared = values.get("breaker.shared")
+    if shared is not None and shared.value and "limits.redis_url" not in values:
+        raise ConfigError(shared.source, shared.key, "needs limits.redis_url (GEMGATE_REDIS_URL)")
+    urls, kind = values.get("endpoint.base_urls"), values.get("endpoint.kind")
+    if urls is not None and kind is not None and kind.value == "vertex":
+        raise ConfigError(urls.source, urls.key, "is for the Developer API; Vertex uses regions")
+
+
 def _number(value: object) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
@@ -205,6 +219,8 @@ def _assemble(
         Settings(catalog=catalog, source=source),
         endpoint=dataclasses.replace(EndpointSettings(), **section("endpoint")),
         retry=dataclasses.replace(RetrySettings(), **section("retry")),
+        breaker=dataclasses.replace(BreakerSettings(), **section("breaker")),
+        throttle=dataclasses.replace(ThrottleSettings(), **section("throttle")),
         transport=dataclasses.replace(TransportSettings(), **section("transport")),
         limits=dataclasses.replace(LimitSettings(), **section("limits")),
         **top,

@@ -19,11 +19,13 @@ __all__ = [
     "API_VERSIONS",
     "DEFAULT_API_KEY_ENV",
     "DEFAULT_MODEL",
+    "BreakerSettings",
     "EndpointKind",
     "EndpointSettings",
     "LimitSettings",
     "RetrySettings",
     "Settings",
+    "ThrottleSettings",
     "TransportSettings",
 ]
 
@@ -41,11 +43,50 @@ API_VERSIONS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class RetrySettings:
-    """At most ``max_attempts`` tries; backoff from ``base_delay_s`` up to ``max_delay_s``."""
+    """At most ``max_attempts`` tries; backoff from ``base_delay_s`` up to ``max_delay_s``.
+
+    The retry budget: over the last ``budget_window_s`` seconds, retries may add at most
+    ``budget_ratio`` of the requests plus ``budget_min_per_s`` per second (429s that carry the
+    server's retry delay are paced by it and not charged).
+    """
 
     max_attempts: int = 5
     base_delay_s: float = 0.1
     max_delay_s: float = 8.0
+    budget_ratio: float = 0.1
+    budget_min_per_s: float = 1.0
+    budget_window_s: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerSettings:
+    """A circuit breaker per (endpoint, model): open after ``failure_threshold`` consecutive
+    5xx/timeouts/connection failures (or, with ``failure_rate``, that share of at least
+    ``rate_min_calls`` outcomes over ``rate_window_s``), probe after ``open_s`` with at most
+    ``half_open_probes`` requests, each holding its place for ``probe_lease_s`` at most
+    (``None``: the connect plus read timeout). ``shared`` keeps the state in the limits' Redis.
+    """
+
+    enabled: bool = True
+    failure_threshold: int = 5
+    open_s: float = 60.0
+    half_open_probes: int = 1
+    probe_lease_s: float | None = None
+    failure_rate: float | None = None
+    rate_window_s: float = 60.0
+    rate_min_calls: int = 20
+    shared: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottleSettings:
+    """Adaptive throttling per endpoint (SRE book): refuse locally with probability
+    ``max(0, (requests - k * accepts) / (requests + 1))`` over ``window_s``, once the window
+    holds ``min_requests``. ``k = 0`` turns it off."""
+
+    k: float = 2.0
+    window_s: float = 120.0
+    min_requests: int = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +112,9 @@ class EndpointSettings:
     ``developer`` is the Gemini Developer API (``v1beta`` or ``v1``); ``vertex`` is Vertex AI
     (``v1`` or ``v1beta1``), in ``regions`` tried in order (``"global"`` allowed) under
     ``project`` (``None``: express mode with an API key). ``base_url`` of ``None`` means the real
-    service's URL. Built by hand with ``kind="vertex"``, the Developer default ``"v1beta"``
-    becomes Vertex's default ``"v1"``.
+    service's URL. ``base_urls`` (Developer API) lists several base URLs to fail over between,
+    in order; it replaces ``base_url``. Built by hand with ``kind="vertex"``, the Developer
+    default ``"v1beta"`` becomes Vertex's default ``"v1"``.
     """
 
     kind: EndpointKind = "developer"
@@ -80,6 +122,7 @@ class EndpointSettings:
     api_version: str = "v1beta"
     project: str | None = None
     regions: tuple[str, ...] = ("us-central1",)
+    base_urls: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind == "vertex" and self.api_version == API_VERSIONS["developer"][0]:
@@ -115,6 +158,8 @@ class Settings:
     overflow: Literal["reject", "shed"] = "reject"
     endpoint: EndpointSettings = field(default_factory=EndpointSettings)
     retry: RetrySettings = field(default_factory=RetrySettings)
+    breaker: BreakerSettings = field(default_factory=BreakerSettings)
+    throttle: ThrottleSettings = field(default_factory=ThrottleSettings)
     transport: TransportSettings = field(default_factory=TransportSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
     api_key_env: tuple[str, ...] = DEFAULT_API_KEY_ENV

@@ -3,6 +3,7 @@
 from gemgate.observability.audit import AuditLog, audit_record
 from gemgate.observability.events import (
     AttemptFailed,
+    CircuitChanged,
     Event,
     EventBus,
     Listener,
@@ -15,6 +16,7 @@ from gemgate.observability.metrics import Metrics, percentile
 __all__ = [
     "AttemptFailed",
     "AuditLog",
+    "CircuitChanged",
     "Event",
     "EventBus",
     "Listener",

@@ -1,4 +1,5 @@
-"""The audit trail: one JSON record per finished request, to a logger.
+"""The audit trail: one JSON record per finished request, and one per circuit breaker
+transition, to a logger.
 
 Records carry ids, attribution, usage, cost and the outcome — never prompts, answers or
 credentials. The default sink is the ``gemgate.audit`` logger; configure logging to keep it.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 
-from gemgate.observability.events import Event, RequestFinished
+from gemgate.observability.events import CircuitChanged, Event, RequestFinished
 
 __all__ = ["AuditLog", "audit_record"]
 
@@ -32,11 +33,18 @@ def audit_record(event: RequestFinished) -> dict[str, object]:
 
 
 class AuditLog:
-    """A listener that writes each :class:`RequestFinished` as one JSON line."""
+    """A listener that writes each :class:`RequestFinished` and :class:`CircuitChanged` as
+    one JSON line."""
 
     def __init__(self, logger: logging.Logger | None = None) -> None:
         self.logger = logger or logging.getLogger("gemgate.audit")
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, RequestFinished) and self.logger.isEnabledFor(logging.INFO):
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
+        if isinstance(event, RequestFinished):
             self.logger.info(json.dumps(audit_record(event), ensure_ascii=False))
+        elif isinstance(event, CircuitChanged):
+            record = {"event": "circuit", "endpoint": event.endpoint, "model": event.model}
+            record |= {"from": event.old, "to": event.new}
+            self.logger.info(json.dumps(record, ensure_ascii=False))

@@ -17,6 +17,7 @@ from gemgate.wire import Usage
 
 __all__ = [
     "AttemptFailed",
+    "CircuitChanged",
     "Event",
     "EventBus",
     "Listener",
@@ -52,11 +53,29 @@ class StateChanged:
 
 @dataclass(frozen=True, slots=True)
 class AttemptFailed:
+    """One attempt failed; ``retry_in_s`` is None when the request gives up (``gave_up`` says
+    why: ``"not retryable"``, ``"retry budget spent"``, …)."""
+
     request_id: str
     attempt: int
     error: str
     status: int | None
     retry_in_s: float | None
+    region: str | None = None
+    gave_up: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CircuitChanged:
+    """The breaker of (``endpoint``, ``model``) moved from ``old`` to ``new`` (``"closed"``,
+    ``"open"``, ``"half_open"``); when it opened, ``retry_at`` is when a probe may go."""
+
+    endpoint: str
+    model: str
+    old: str
+    new: str
+    at: float
+    retry_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +98,7 @@ class RequestFinished:
     error: str | None = None
 
 
-Event: TypeAlias = StateChanged | AttemptFailed | RequestFinished
+Event: TypeAlias = StateChanged | AttemptFailed | RequestFinished | CircuitChanged
 Listener: TypeAlias = Callable[[Event], None]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from gemgate.observability.events import AttemptFailed, Event, RequestFinished
+from gemgate.observability.events import AttemptFailed, CircuitChanged, Event, RequestFinished
 
 __all__ = ["Metrics", "percentile"]
 
@@ -31,12 +31,18 @@ class Metrics:
         self.latencies_ms: list[float] = []
         self.queue_ms = 0.0
         self.throttled_ms = 0.0
+        self.gave_up: Counter[str] = Counter()
+        self.circuit_changes: list[CircuitChanged] = []
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, AttemptFailed):
             if event.retry_in_s is not None:
                 self.retries += 1
+            elif event.gave_up:
+                self.gave_up[event.gave_up] += 1
             self.errors[event.error] += 1
+        elif isinstance(event, CircuitChanged):
+            self.circuit_changes.append(event)
         elif isinstance(event, RequestFinished):
             self.outcomes[event.state.value] += 1
             self.latencies_ms.append(event.latency_ms)

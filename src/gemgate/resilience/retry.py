@@ -3,10 +3,15 @@
 ``RetryPolicy.decide(error, attempt, remaining_s)`` returns :class:`Retry` (wait ``delay``
 seconds, then try again) or :class:`GiveUp`. The wait is exponential backoff with *full jitter*
 (AWS Architecture Blog, "Exponential Backoff And Jitter"): uniform in
-``[0, min(max_delay, base * 2 ** (attempt - 1))]``. A server hint (``RetryInfo.retryDelay``) is a
-floor: the wait is the hint plus that jitter, never shorter than what the server asked for, and
-clients told the same delay do not all wake at the same instant. A wait that would end past the
-request's deadline gives up at once instead of sleeping into a failure.
+``[0, min(max_delay, base * 2 ** (attempt - 1))]``. A server hint (``RetryInfo.retryDelay`` of a
+429, or a proxy's ``Retry-After`` on a 5xx) is a floor: the wait is the hint plus that jitter,
+never shorter than what the server asked for, and clients told the same delay do not all wake at
+the same instant. A wait that would end past the request's deadline gives up at once instead of
+sleeping into a failure.
+
+Retried: 429 (per-minute or capacity), 5xx, timeouts, dropped or refused connections, truncated
+or malformed bodies (:class:`TransientError`). Never retried: 400/401/403/404, blocked prompts,
+a spent per-day quota, gemgate's own refusals (circuit open, throttled, deadline).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from gemgate.errors import GemgateError, RateLimited
+from gemgate.errors import GemgateError
 
 __all__ = ["GiveUp", "Retry", "RetryPolicy"]
 
@@ -50,11 +55,9 @@ class RetryPolicy:
         if attempt >= self.max_attempts:
             return GiveUp(f"gave up after {attempt} attempts")
         delay = self.rng.uniform(0.0, self.ceiling(attempt))
-        hint = error.retry_delay if isinstance(error, RateLimited) else None
-        if hint is not None:
-            delay += (
-                hint  # the hint is a floor; the jitter on top keeps waiters from waking together
-            )
+        hint = getattr(error, "retry_delay", None)
+        if hint is not None:  # a floor; the jitter on top keeps waiters from waking together
+            delay += hint
         if remaining_s is not None and delay >= remaining_s:
             return GiveUp("the next attempt would start past the deadline")
         return Retry(delay)

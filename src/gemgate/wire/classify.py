@@ -16,8 +16,10 @@ import json
 import re
 import time
 from collections.abc import Mapping
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from gemgate.errors import (
     AuthenticationError,
@@ -31,7 +33,13 @@ from gemgate.errors import (
 )
 from gemgate.wire.types import JSONObject
 
-__all__ = ["classify_error", "error_from_payload", "parse_duration", "safe_excerpt"]
+__all__ = [
+    "classify_error",
+    "error_from_payload",
+    "next_pacific_midnight",
+    "parse_duration",
+    "safe_excerpt",
+]
 
 _RPC = "type.googleapis.com/google.rpc."
 _DURATION = re.compile(r"^\s*(-?\d+(?:\.\d+)?)s\s*$")
@@ -40,6 +48,7 @@ _KEY_SHAPE = re.compile(r"AIza[0-9A-Za-z_\-]{20,}|ya29\.[0-9A-Za-z_\-.]{10,}")
 _TAG = re.compile(r"<[^>]*>")
 _SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _EXCERPT_CHARS = 160
+_PACIFIC = ZoneInfo("America/Los_Angeles")
 
 
 def parse_duration(value: object) -> float | None:
@@ -136,9 +145,19 @@ def _rate_limited(
     if delay is None:
         delay = retry_after if retry_after is not None else _delay_in_message(message)
     cls = DailyQuotaExhausted if any(v.per_day for v in violations) else RateLimited
-    return cls(
+    error = cls(
         _one_line(message), retry_delay=delay, quota_violations=violations, request_id=request_id
     )
+    if isinstance(error, DailyQuotaExhausted):
+        error.resets_at = next_pacific_midnight(datetime.now(UTC))
+    return error
+
+
+def next_pacific_midnight(now: datetime) -> datetime:
+    """When per-day quotas reset after ``now``: the next midnight in Pacific time (in UTC)."""
+    local = now.astimezone(_PACIFIC)
+    midnight = datetime.combine(local.date() + timedelta(days=1), dt_time(), tzinfo=_PACIFIC)
+    return midnight.astimezone(UTC)
 
 
 def error_from_payload(
@@ -164,6 +183,15 @@ def error_from_payload(
     reason = _detail(details, "ErrorInfo").get("reason")
     cls = _class_for(status, reason)
     message = _one_line(message)
+    if cls is ServerError:  # a proxy's Retry-After on a 502/503 is a floor for the next wait
+        return ServerError(
+            message,
+            retry_delay=retry_after,
+            status=status,
+            api_status=api_status,
+            reason=reason,
+            request_id=request_id,
+        )
     return cls(message, status=status, api_status=api_status, reason=reason, request_id=request_id)
 
 

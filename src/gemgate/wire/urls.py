@@ -44,6 +44,7 @@ class Endpoint:
     base_url: str | None = None
     project: str | None = None
     region: str = "global"
+    label: str | None = None
 
     @property
     def root(self) -> str:
@@ -57,8 +58,9 @@ class Endpoint:
 
     @property
     def name(self) -> str:
-        """A short label for logs, metrics and results: the region, or ``global``."""
-        return self.region
+        """A short label for logs, metrics and results: ``label`` if given, else the region
+        (``global`` for the Developer API)."""
+        return self.label or self.region
 
     def _model_path(self, model: str) -> str:
         model = model_id(model)

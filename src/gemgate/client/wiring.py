@@ -1,0 +1,134 @@
+"""From settings to the client's parts: endpoints, the rate limiter, breakers and the router.
+
+Only the client reads settings (STYLE.md); the components below take explicit arguments.
+"""
+
+from __future__ import annotations
+
+import random
+from urllib.parse import urlsplit
+
+from gemgate.clock import Clock
+from gemgate.config import Settings
+from gemgate.errors import ConfigError
+from gemgate.observability import CircuitChanged, EventBus
+from gemgate.ratelimit import LimitStore, MemoryStore, RateLimiter
+from gemgate.resilience import (
+    AdaptiveThrottle,
+    BreakerPolicy,
+    Breakers,
+    MemoryBreakers,
+    NoBreakers,
+    RetryBudget,
+    Router,
+    Transition,
+)
+from gemgate.transport import Auth
+from gemgate.wire import Endpoint
+
+__all__ = ["budget_for", "endpoints_of", "limiter_for", "router_for", "scope_of"]
+
+
+def _checked(url: str | None) -> str | None:
+    parts = urlsplit(url) if url else None
+    if parts is None:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError("GeminiAPIClient", "base_url", "must be an http:// or https:// URL")
+    if parts.username or parts.password or parts.query:
+        raise ConfigError("GeminiAPIClient", "base_url", "must not carry credentials or a query")
+    return url
+
+
+def endpoints_of(settings: Settings, base_url: str | None = None) -> list[Endpoint]:
+    """The ordered endpoints the settings describe: one per Vertex region, or one per
+    Developer API base URL (named by its host and port)."""
+    e = settings.endpoint
+    url = _checked(base_url) or e.base_url
+    if e.kind == "vertex":
+        return [Endpoint("vertex", e.api_version, url, e.project, r) for r in e.regions]
+    if e.base_urls and base_url is None:
+        return [
+            Endpoint("developer", e.api_version, u, label=urlsplit(u).netloc) for u in e.base_urls
+        ]
+    return [Endpoint("developer", e.api_version, url)]
+
+
+def limiter_for(settings: Settings, clock: Clock) -> RateLimiter:
+    """The rate limiter the settings describe: each model's rules, with ``[limits] rules``
+    over them per name, in Redis when a URL is set, else in process."""
+    overrides = {rule.name: rule for rule in settings.limits.rules}
+    rules = {
+        name: tuple(
+            {**{r.name: r for r in settings.catalog.get(name).limit_rules()}, **overrides}.values()
+        )
+        for name in settings.catalog.names()
+    }
+    url = settings.limits.redis_url
+    store: LimitStore = MemoryStore(clock)
+    if url:
+        from gemgate.ratelimit.store.redis import RedisStore  # only when Redis is configured
+
+        share = None if settings.limits.fail == "closed" else settings.limits.local_share
+        store = RedisStore(url, fail_open_share=share, clock=clock)
+    return RateLimiter(rules, store, clock, default_rules=tuple(overrides.values()))
+
+
+def scope_of(settings: Settings, auth: Auth | None) -> str:
+    """Limits are per project (Vertex) or per key (Developer API), and per model."""
+    if settings.endpoint.kind == "vertex" and settings.endpoint.project:
+        return f"p:{settings.endpoint.project}"
+    return f"k:{auth.secret.fingerprint}" if auth is not None else "k:-"
+
+
+def _breakers(settings: Settings, clock: Clock, bus: EventBus, scope: str) -> Breakers:
+    b, t = settings.breaker, settings.transport
+    if not b.enabled:
+        return NoBreakers()
+    lease = b.probe_lease_s or t.connect_timeout_s + t.read_timeout_s
+    policy = BreakerPolicy(
+        failure_threshold=b.failure_threshold,
+        open_s=b.open_s,
+        half_open_probes=b.half_open_probes,
+        probe_lease_s=min(lease, t.total_timeout_s or lease),
+        failure_rate=b.failure_rate,
+        rate_window_s=b.rate_window_s,
+        rate_min_calls=b.rate_min_calls,
+    )
+
+    def emit(change: Transition) -> None:
+        endpoint, _, model = change.key.partition("/")
+        bus.emit(
+            CircuitChanged(endpoint, model, change.old, change.new, change.at, change.retry_at)
+        )
+
+    url = settings.limits.redis_url
+    if b.shared and url:
+        from gemgate.resilience.shared import RedisBreakers
+
+        return RedisBreakers(url, policy, clock, emit, prefix=f"gemgate:{scope}")
+    return MemoryBreakers(policy, clock, emit)
+
+
+def router_for(
+    settings: Settings, endpoints: list[Endpoint], clock: Clock, bus: EventBus, scope: str
+) -> Router:
+    """The router over ``endpoints`` with the settings' breakers and adaptive throttling."""
+    t = settings.throttle
+
+    def throttle() -> AdaptiveThrottle:
+        return AdaptiveThrottle(
+            clock, k=t.k, window_s=t.window_s, min_requests=t.min_requests, rng=random.Random()
+        )
+
+    breakers = _breakers(settings, clock, bus, scope)
+    return Router(endpoints, breakers, throttle if t.k else None)
+
+
+def budget_for(settings: Settings, clock: Clock) -> RetryBudget | None:
+    r = settings.retry
+    if r.max_attempts <= 1:
+        return None
+    return RetryBudget(
+        clock, ratio=r.budget_ratio, min_per_s=r.budget_min_per_s, window_s=r.budget_window_s
+    )

@@ -1,0 +1,158 @@
+"""Choosing an endpoint for each attempt: breakers, adaptive throttling, failover, pinning.
+
+Endpoints are tried in their configured order: a new request goes to the first whose breaker
+admits it and whose throttle does not refuse it; a retry after a failure that failover helps with
+(5xx, timeout, connection, malformed body) starts at the *next* endpoint, any other retry at the
+same one. When the primary's breaker lets a probe through and it succeeds, new requests go back to
+the primary. A request pinned to a region (data residency) only ever goes there.
+
+After each attempt, ``report`` tells the endpoint's breaker and throttle what happened:
+
+====================================  ===========  ================
+outcome                               breaker      throttle
+====================================  ===========  ================
+an answer (2xx, 4xx, blocked prompt)  success      accepted
+5xx, timeout, connection, malformed   failure      not accepted
+429                                   neutral      not accepted
+cancelled, or gemgate's own refusal   neutral      not counted
+====================================  ===========  ================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from gemgate.errors import (
+    CircuitOpen,
+    ConnectionFailed,
+    GemgateError,
+    MalformedResponse,
+    NoSuchRegion,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+    Throttled,
+    TransientError,
+)
+from gemgate.resilience.breaker import Permit
+from gemgate.resilience.shared import Breakers, Outcome
+from gemgate.resilience.throttle import AdaptiveThrottle
+from gemgate.wire import Endpoint
+
+__all__ = ["FAILOVER_ON", "Route", "Router"]
+
+FAILOVER_ON = (ServerError, RequestTimeout, ConnectionFailed, MalformedResponse)
+"""Failures that count against a breaker and send the retry to the next endpoint."""
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where one attempt goes, and the breaker's permit for it."""
+
+    index: int
+    endpoint: Endpoint
+    permit: Permit
+    throttle: AdaptiveThrottle | None
+
+
+class Router:
+    """Picks the endpoint of each attempt and learns from how it went."""
+
+    def __init__(
+        self,
+        endpoints: Sequence[Endpoint],
+        breakers: Breakers,
+        throttle: Callable[[], AdaptiveThrottle] | None = None,
+    ) -> None:
+        if not endpoints:
+            raise ValueError("a router needs at least one endpoint")
+        self.endpoints = tuple(endpoints)
+        self.names = tuple(e.name for e in self.endpoints)
+        self.breakers = breakers
+        self.throttles = {name: throttle() for name in self.names} if throttle else {}
+
+    def key(self, endpoint: Endpoint, model: str) -> str:
+        """The breaker key of (endpoint, model)."""
+        return f"{endpoint.name}/{model}"
+
+    def _order(self, start: int, pinned: str | None) -> Sequence[int]:
+        if pinned is not None:
+            if pinned not in self.names:
+                raise NoSuchRegion(pinned, self.names)
+            return (self.names.index(pinned),)
+        n = len(self.endpoints)
+        return [(start + i) % n for i in range(n)]
+
+    def precheck(self, model: str, *, pinned: str | None = None) -> None:
+        """Raise CircuitOpen (the soonest to probe) at once when every endpoint this request
+        may use is known to be open; cheap enough to run before any queueing or waiting."""
+        soonest: CircuitOpen | None = None
+        for index in self._order(0, pinned):
+            endpoint = self.endpoints[index]
+            until = self.breakers.blocked_until(self.key(endpoint, model))
+            if until is None:
+                return
+            if soonest is None or until < soonest.retry_at:
+                soonest = CircuitOpen(endpoint.name, until, model=model)
+        if soonest is not None:
+            raise soonest
+
+    def preferred(self, model: str, *, pinned: str | None = None) -> Endpoint:
+        """The endpoint a new request would try first: the first not known to be open."""
+        order = self._order(0, pinned)
+        for index in order:
+            endpoint = self.endpoints[index]
+            if self.breakers.blocked_until(self.key(endpoint, model)) is None:
+                return endpoint
+        return self.endpoints[order[0]]
+
+    async def choose(self, model: str, *, start: int = 0, pinned: str | None = None) -> Route:
+        """The first endpoint from ``start`` on that takes the attempt; CircuitOpen (the
+        soonest to probe) or Throttled when none does."""
+        refused: list[CircuitOpen | Throttled] = []
+        for index in self._order(start, pinned):
+            endpoint = self.endpoints[index]
+            try:
+                permit = await self.breakers.admit(self.key(endpoint, model))
+            except CircuitOpen as exc:
+                refused.append(CircuitOpen(endpoint.name, exc.retry_at, model=model))
+                continue
+            throttle = self.throttles.get(endpoint.name)
+            p = throttle.refuse() if throttle is not None else 0.0
+            if p:
+                await self.breakers.record(permit, "neutral")
+                refused.append(Throttled(endpoint.name, p))
+                continue
+            return Route(index, endpoint, permit, throttle)
+        opened = [e for e in refused if isinstance(e, CircuitOpen)]
+        raise min(opened, key=lambda e: e.retry_at) if opened else refused[0]
+
+    def next_start(self, route: Route, error: BaseException) -> int:
+        """Where the next attempt's search starts: the next endpoint after a failure that
+        failover helps with, the same one otherwise."""
+        if isinstance(error, FAILOVER_ON):
+            return (route.index + 1) % len(self.endpoints)
+        return route.index
+
+    async def report(self, route: Route, error: BaseException | None) -> None:
+        """Tell the endpoint's breaker and throttle how the attempt went."""
+        outcome, accepted = _judge(error)
+        if accepted is not None and route.throttle is not None:
+            route.throttle.outcome(accepted)
+        await self.breakers.record(route.permit, outcome)
+
+
+def _judge(error: BaseException | None) -> tuple[Outcome, bool | None]:
+    """The breaker's outcome and whether the throttle counts an accept (None: not counted)."""
+    if error is None:
+        return "success", True
+    if isinstance(error, FAILOVER_ON):
+        return "failure", False
+    if isinstance(error, RateLimited):
+        return "neutral", False
+    if not isinstance(error, GemgateError):
+        return "neutral", None  # cancelled: nobody knows how it would have gone
+    if isinstance(error, TransientError) or error.status is None:
+        return "neutral", None  # gemgate's own refusal: the service never saw it
+    return "success", True  # the service answered (4xx, blocked prompt): it is up

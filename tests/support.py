@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 import redis
+import redis.asyncio as aioredis
 
 from gemgate.client import GeminiAPIClient
 from gemgate.clock import Clock
@@ -176,3 +177,14 @@ class RedisServer:
     def thaw(self) -> None:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGCONT)
+
+
+async def delete_prefix(url: str, prefix: str) -> None:
+    """Delete every key under ``prefix:`` (a test's own keys on a shared Redis)."""
+    client = aioredis.Redis.from_url(url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()

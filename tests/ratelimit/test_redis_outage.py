@@ -14,8 +14,7 @@ import redis.asyncio as aioredis
 from gemgate.clock import FakeClock
 from gemgate.errors import LimiterUnavailable
 from gemgate.ratelimit import BucketSpec, DailySpec, Dimension, RedisStore
-
-from .conftest import RedisServer
+from support import RedisServer
 
 SCOPE = "k:1a2b3c4d:gemini-2.5-flash"
 TEN = BucketSpec(10, 10, 10_000_000)  # 10 per 10 s: nothing refills during a test

@@ -116,6 +116,12 @@ class CircuitBreaker:
         p = self.policy
         self._rates = WindowCounts(clock, p.rate_window_s) if p.failure_rate else None
 
+    def __repr__(self) -> str:
+        live = f"failures={self.failures}"
+        if self.state is not CircuitState.CLOSED:
+            live = f"retry_at={self.retry_at:.3f}, probes={self.probes}"
+        return f"<CircuitBreaker {self.key} {self.state.value} {live}>"
+
     @property
     def retry_at(self) -> float:
         """When the next probe may go (monotonic seconds)."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import subprocess
 import sys
 import textwrap
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from subprocess import PIPE
 
 import pytest
 import redis.asyncio as aioredis
@@ -257,14 +257,11 @@ async def test_four_processes_send_one_probe_between_them(
     for _ in range(5):
         await b.record(await b.admit("r/m"), "failure")
     start_at = time.time() + 1.0  # past the open period: they all race for the one probe
+    args = ("-c", WORKER, redis_url, prefix, str(start_at))
     procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", WORKER, redis_url, prefix, str(start_at)],
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
+        await asyncio.create_subprocess_exec(sys.executable, *args, stdout=PIPE, cwd=ROOT)
         for _ in range(4)
     ]
-    probes = [int(p.communicate(timeout=30)[0]) for p in procs]
+    outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 30)
+    probes = [int(out) for out, _ in outputs]
     assert sum(probes) == 1, probes

@@ -1,0 +1,200 @@
+"""Retry budget, circuit breakers, failover and adaptive throttling, end to end: the client on
+loopback against the emulator with fault plans; breakers and backoff on a fake clock where the
+test is about time."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Iterable
+
+import pytest
+
+from gemgate.clock import FakeClock, SystemClock
+from gemgate.config import BreakerSettings, EndpointSettings, RetrySettings, ThrottleSettings
+from gemgate.emulator import FaultRule
+from gemgate.errors import CircuitOpen, NoSuchRegion, ServerError, Throttled
+from gemgate.observability import CircuitChanged, Event
+from gemgate.ratelimit import RateLimiter
+
+from .conftest import running
+
+PROMPT = "Say something resilient."
+DOWN = FaultRule("status", status=503)
+VERTEX = EndpointSettings(
+    kind="vertex", project="p", regions=("us-central1", "europe-west1"), api_version="v1"
+)
+PRIMARY_DOWN = FaultRule("status", status=503, region="us-central1")
+NO_BREAKER = BreakerSettings(enabled=False)
+NO_THROTTLE = ThrottleSettings(k=0.0)
+
+
+async def outcomes(calls: Iterable[Awaitable[object]]) -> list[object]:
+    """Every call's result or exception, run concurrently."""
+    return list(await asyncio.gather(*calls, return_exceptions=True))
+
+
+async def test_200_requests_into_a_dead_service_cost_at_most_a_tenth_more_plus_the_floor() -> None:
+    """Breaker and throttle off, so the retry budget alone bounds the load: 10% of the
+    requests plus 1 retry per second over its 10 s window (the whole run is shorter)."""
+    async with running(
+        DOWN,
+        clock=SystemClock(),
+        breaker=NO_BREAKER,
+        throttle=NO_THROTTLE,
+        concurrency=64,
+        limiter=RateLimiter({}),  # no client-side rate limit: the run stays within one window
+    ) as (client, emu):
+        results = await outcomes([client.generate(f"{PROMPT} {i}") for i in range(200)])
+        sent = emu.stats()["requests_total"]
+    assert all(isinstance(r, ServerError) for r in results)
+    assert 200 <= sent <= 1.1 * 200 + 10
+    assert client.metrics.gave_up["retry budget spent"] > 0
+
+
+async def test_with_the_defaults_a_dead_service_sees_even_less() -> None:
+    """The breaker opens after 5 failures: most requests fail fast without being sent."""
+    async with running(DOWN, clock=SystemClock(), concurrency=8, limiter=RateLimiter({})) as (
+        client,
+        emu,
+    ):
+        results = await outcomes([client.generate(f"{PROMPT} {i}") for i in range(200)])
+        sent = emu.stats()["requests_total"]
+    fast = [r for r in results if isinstance(r, CircuitOpen)]
+    assert len(fast) >= 180
+    assert sent <= 5 + 8 + 10  # the threshold, what was in flight, a few budgeted retries
+
+
+async def test_after_5_failures_nothing_is_sent_until_the_open_period_then_exactly_one_probe() -> (
+    None
+):
+    clock = FakeClock()
+    changes: list[CircuitChanged] = []
+
+    def keep(event: Event) -> None:
+        if isinstance(event, CircuitChanged):
+            changes.append(event)
+
+    async with running(DOWN, clock=clock) as (client, emu):
+        client.bus.subscribe(keep)
+        with pytest.raises(ServerError):
+            await client.generate(PROMPT)  # 5 attempts, 5 failures
+        assert emu.stats()["requests_total"] == 5
+        with pytest.raises(CircuitOpen) as info:
+            await client.generate(PROMPT)
+        opened_at = clock.monotonic()
+        assert info.value.retry_at == pytest.approx(opened_at + 60.0, abs=2.0)
+        clock.advance(info.value.retry_at - clock.monotonic() - 0.01)
+        refused = await outcomes([client.generate(PROMPT) for _ in range(20)])
+        assert all(isinstance(r, CircuitOpen) for r in refused)
+        assert emu.stats()["requests_total"] == 5  # nothing reached the server while open
+
+        clock.advance(0.01)
+        probing = await outcomes([client.generate(PROMPT) for _ in range(10)])
+        assert emu.stats()["requests_total"] == 6  # exactly one probe
+        assert sum(isinstance(r, CircuitOpen) for r in probing) == 10  # it failed: open again
+
+        emu.set_faults({"rules": []})  # the service recovers
+        clock.advance(60.0)
+        probe = await client.generate(PROMPT)
+        recovered = await outcomes([client.generate(PROMPT) for _ in range(10)])
+        stats = emu.stats()
+    assert probe.attempts == 1
+    assert stats["requests_total"] == 6 + 1 + 10  # the probe closed it; then everything went
+    assert not [r for r in recovered if isinstance(r, BaseException)]
+    assert [(c.old, c.new) for c in changes] == [
+        ("closed", "open"),
+        ("open", "half_open"),
+        ("half_open", "open"),
+        ("open", "half_open"),
+        ("half_open", "closed"),
+    ]
+    assert {c.endpoint for c in changes} == {"global"}
+
+
+async def test_transitions_go_to_the_audit_log(caplog: pytest.LogCaptureFixture) -> None:
+    async with running(DOWN, clock=FakeClock()) as (client, _):
+        with caplog.at_level(logging.INFO, logger="gemgate.audit"), pytest.raises(ServerError):
+            await client.generate(PROMPT)
+    records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "gemgate.audit"]
+    circuit = [r for r in records if r.get("event") == "circuit"]
+    assert circuit == [
+        {"event": "circuit", "endpoint": "global", "model": "gemini-2.5-flash", "from": "closed",
+         "to": "open"}
+    ]  # fmt: skip
+
+
+async def test_with_the_primary_down_requests_succeed_via_the_secondary() -> None:
+    """One at a time, so nothing is in flight when the breaker trips: the primary receives
+    exactly the threshold."""
+    async with running(PRIMARY_DOWN, endpoint=VERTEX, clock=FakeClock()) as (client, emu):
+        results = [await client.generate(f"{PROMPT} {i}") for i in range(200)]
+        stats = emu.stats()
+    assert all(r.region == "europe-west1" for r in results)
+    assert stats["by_region"]["us-central1"] == 5
+    assert stats["by_region"]["europe-west1"] == 200
+
+
+async def test_concurrent_requests_fail_over_and_the_primary_sees_threshold_plus_in_flight() -> (
+    None
+):
+    concurrency = 8
+    async with running(
+        PRIMARY_DOWN, endpoint=VERTEX, clock=FakeClock(), concurrency=concurrency
+    ) as (client, emu):
+        results = await outcomes([client.generate(f"{PROMPT} {i}") for i in range(300)])
+        stats = emu.stats()
+    ok = [r for r in results if not isinstance(r, BaseException)]
+    assert len(ok) >= 0.99 * 300
+    assert stats["by_region"]["us-central1"] <= 5 + concurrency - 1
+
+
+async def test_traffic_returns_to_the_primary_when_its_probe_succeeds() -> None:
+    clock = FakeClock()
+    async with running(PRIMARY_DOWN, endpoint=VERTEX, clock=clock) as (client, emu):
+        for i in range(10):
+            await client.generate(f"{PROMPT} {i}")
+        emu.set_faults({"rules": []})
+        clock.advance(60.0)
+        after = [await client.generate(f"{PROMPT} again {i}") for i in range(10)]
+        stats = emu.stats()
+    assert [r.region for r in after] == ["us-central1"] * 10
+    assert stats["by_region"]["us-central1"] == 5 + 10
+
+
+async def test_a_pinned_request_never_leaves_its_region() -> None:
+    async with running(PRIMARY_DOWN, endpoint=VERTEX, clock=FakeClock()) as (client, emu):
+        with pytest.raises(ServerError):
+            await client.generate(PROMPT, region="us-central1")
+        with pytest.raises(CircuitOpen) as info:
+            await client.generate(PROMPT, region="us-central1")
+        elsewhere = await client.generate(PROMPT, region="europe-west1")
+        stats = emu.stats()
+    assert info.value.endpoint == "us-central1"
+    assert elsewhere.region == "europe-west1"
+    assert stats["by_region"] == {"us-central1": 5, "europe-west1": 1}
+
+
+async def test_a_pin_to_a_region_not_configured_is_refused_before_sending() -> None:
+    async with running(endpoint=VERTEX) as (client, emu):
+        with pytest.raises(NoSuchRegion):
+            await client.generate(PROMPT, region="asia-northeast1")
+        assert emu.stats()["requests_total"] == 0
+
+
+async def test_adaptive_throttling_refuses_locally_what_a_sick_endpoint_would_reject() -> None:
+    """Breaker off: the throttle alone keeps the load off an endpoint that rejects everything,
+    while a trickle still reaches it."""
+    async with running(
+        DOWN,
+        clock=FakeClock(),
+        breaker=NO_BREAKER,
+        retry=RetrySettings(max_attempts=1),
+        throttle=ThrottleSettings(k=2.0, min_requests=20),
+    ) as (client, emu):
+        results = await outcomes([client.generate(f"{PROMPT} {i}") for i in range(300)])
+        sent = emu.stats()["requests_total"]
+    refused = [r for r in results if isinstance(r, Throttled)]
+    assert 20 < sent <= 60
+    assert len(refused) == 300 - sent

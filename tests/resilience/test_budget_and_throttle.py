@@ -73,9 +73,9 @@ def test_no_retry_is_granted_past_the_budget(plan: list[tuple[int, int, float]])
 def test_counts_leave_the_window_slot_by_slot() -> None:
     clock = FakeClock()
     counts = WindowCounts(clock, 10.0, slots=10)
-    counts.add(0, 5)
+    counts.add(0, 0, 0, 0, 0)
     clock.advance(5.0)
-    counts.add(1, 2)
+    counts.add(1, 1)
     assert counts.current() == [5, 2]
     clock.advance(5.0)
     assert counts.current() == [0, 2]

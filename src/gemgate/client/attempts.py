@@ -27,7 +27,7 @@ from gemgate.errors import (
     RequestTimeout,
 )
 from gemgate.observability import AttemptFailed, RequestState
-from gemgate.resilience import GiveUp, RetryBudget, RetryPolicy, Route, Router
+from gemgate.resilience import GiveUp, RetryBudget, RetryPolicy, Router
 from gemgate.wire import Endpoint
 
 __all__ = ["Attempts"]
@@ -60,7 +60,11 @@ class Attempts:
                 await self.life.reserve(call)
             if (call.remaining(clock.monotonic()) or 1.0) <= 0:
                 raise DeadlineExceeded("the deadline passed before the request could be sent")
-            route = await self._route(call, start)
+            try:
+                route = await self.router.choose(call.model, start=start, pinned=call.pinned)
+            except GemgateError:
+                await self._give_back(call)
+                raise
             call.attempts += 1
             call.region = route.endpoint.name
             if call.ticket is not None:
@@ -81,15 +85,11 @@ class Attempts:
             self.life.transition(call, RequestState.RETRYING)
             await clock.sleep(delay)
 
-    async def _route(self, call: Call, start: int) -> Route:
-        """The endpoint of this attempt; a retry that finds none gives its reservation back."""
-        try:
-            return await self.router.choose(call.model, start=start, pinned=call.pinned)
-        except GemgateError:
-            if call.attempts > 0 and call.reservation is not None:
-                reservation, call.reservation = call.reservation, None
-                await self.life.limiter.release(reservation)
-            raise
+    async def _give_back(self, call: Call) -> None:
+        """A retry that finds no endpoint to go to gives its new reservation back."""
+        if call.attempts > 0 and call.reservation is not None:
+            reservation, call.reservation = call.reservation, None
+            await self.life.limiter.release(reservation)
 
     async def _learn(self, call: Call, exc: GemgateError) -> None:
         """Tell the limiter what a 429 said about the quota."""

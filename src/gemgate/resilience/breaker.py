@@ -185,8 +185,7 @@ class CircuitBreaker:
     def _rate_exceeded(self) -> bool:
         if self._rates is None:
             return False
-        self._rates.add(_FAILED)
-        self._rates.add(_CALLS)
+        self._rates.add(_FAILED, _CALLS)
         failed, calls = self._rates.current()
         rate = self.policy.failure_rate or 1.0
         return calls >= self.policy.rate_min_calls and failed >= rate * calls

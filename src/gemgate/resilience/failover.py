@@ -21,7 +21,7 @@ cancelled, or gemgate's own refusal   neutral      not counted
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gemgate.errors import (
     CircuitOpen,
@@ -46,11 +46,10 @@ FAILOVER_ON = (ServerError, RequestTimeout, ConnectionFailed, MalformedResponse)
 """Failures that count against a breaker and send the retry to the next endpoint."""
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
+class Route(NamedTuple):
     """Where one attempt goes, and the breaker's permit for it."""
 
-    index: int
+    position: int
     endpoint: Endpoint
     permit: Permit
     throttle: AdaptiveThrottle | None
@@ -71,18 +70,26 @@ class Router:
         self.names = tuple(e.name for e in self.endpoints)
         self.breakers = breakers
         self.throttles = {name: throttle() for name in self.names} if throttle else {}
+        n = len(self.endpoints)
+        self._orders = [tuple((s + i) % n for i in range(n)) for s in range(n)]
+        self._keys: dict[str, tuple[str, ...]] = {}
 
     def key(self, endpoint: Endpoint, model: str) -> str:
         """The breaker key of (endpoint, model)."""
         return f"{endpoint.name}/{model}"
+
+    def _key(self, index: int, model: str) -> str:
+        keys = self._keys.get(model)
+        if keys is None:
+            keys = self._keys[model] = tuple(self.key(e, model) for e in self.endpoints)
+        return keys[index]
 
     def _order(self, start: int, pinned: str | None) -> Sequence[int]:
         if pinned is not None:
             if pinned not in self.names:
                 raise NoSuchRegion(pinned, self.names)
             return (self.names.index(pinned),)
-        n = len(self.endpoints)
-        return [(start + i) % n for i in range(n)]
+        return self._orders[start]
 
     def precheck(self, model: str, *, pinned: str | None = None) -> None:
         """Raise CircuitOpen (the soonest to probe) at once when every endpoint this request
@@ -90,7 +97,7 @@ class Router:
         soonest: CircuitOpen | None = None
         for index in self._order(0, pinned):
             endpoint = self.endpoints[index]
-            until = self.breakers.blocked_until(self.key(endpoint, model))
+            until = self.breakers.blocked_until(self._key(index, model))
             if until is None:
                 return
             if soonest is None or until < soonest.retry_at:
@@ -103,7 +110,7 @@ class Router:
         order = self._order(0, pinned)
         for index in order:
             endpoint = self.endpoints[index]
-            if self.breakers.blocked_until(self.key(endpoint, model)) is None:
+            if self.breakers.blocked_until(self._key(index, model)) is None:
                 return endpoint
         return self.endpoints[order[0]]
 
@@ -114,7 +121,7 @@ class Router:
         for index in self._order(start, pinned):
             endpoint = self.endpoints[index]
             try:
-                permit = await self.breakers.admit(self.key(endpoint, model))
+                permit = await self.breakers.admit(self._key(index, model))
             except CircuitOpen as exc:
                 refused.append(CircuitOpen(endpoint.name, exc.retry_at, model=model))
                 continue
@@ -132,14 +139,20 @@ class Router:
         """Where the next attempt's search starts: the next endpoint after a failure that
         failover helps with, the same one otherwise."""
         if isinstance(error, FAILOVER_ON):
-            return (route.index + 1) % len(self.endpoints)
-        return route.index
+            return (route.position + 1) % len(self.endpoints)
+        return route.position
 
     async def report(self, route: Route, error: BaseException | None) -> None:
         """Tell the endpoint's breaker and throttle how the attempt went."""
+        throttle = route.throttle
+        if error is None:  # the common case, first
+            if throttle is not None:
+                throttle.outcome(True)
+            await self.breakers.record(route.permit, "success")
+            return
         outcome, accepted = _judge(error)
-        if accepted is not None and route.throttle is not None:
-            route.throttle.outcome(accepted)
+        if accepted is not None and throttle is not None:
+            throttle.outcome(accepted)
         await self.breakers.record(route.permit, outcome)
 
 

@@ -49,9 +49,9 @@ class AdaptiveThrottle:
     def probability(self) -> float:
         """The chance that the next request is refused locally."""
         requests, accepts = self._counts.current()
-        if requests < self.min_requests:
+        if requests < self.min_requests or requests <= self.k * accepts:
             return 0.0
-        return max(0.0, (requests - self.k * accepts) / (requests + 1))
+        return (requests - self.k * accepts) / (requests + 1)
 
     def refuse(self) -> float:
         """0.0 when the request may go; else the probability it was refused with (and the
@@ -65,6 +65,7 @@ class AdaptiveThrottle:
     def outcome(self, accepted: bool) -> None:
         """A sent request ended: ``accepted`` unless it was an overload signal (5xx, 429,
         timeout, dropped connection)."""
-        self._counts.add(_REQUESTS)
         if accepted:
-            self._counts.add(_ACCEPTS)
+            self._counts.add(_REQUESTS, _ACCEPTS)
+        else:
+            self._counts.add(_REQUESTS)

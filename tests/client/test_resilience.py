@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Iterable
 
 import pytest
@@ -54,16 +55,17 @@ async def test_200_requests_into_a_dead_service_cost_at_most_a_tenth_more_plus_t
 
 
 async def test_with_the_defaults_a_dead_service_sees_even_less() -> None:
-    """The breaker opens after 5 failures: most requests fail fast without being sent."""
-    async with running(DOWN, clock=SystemClock(), concurrency=8, limiter=RateLimiter({})) as (
-        client,
-        emu,
-    ):
+    """The breaker opens after 5 failures: most requests fail fast without being sent, those
+    waiting for rate-limit capacity (the packaged 1,000 RPM) included."""
+    async with running(DOWN, clock=SystemClock(), concurrency=8) as (client, emu):
+        start = time.monotonic()
         results = await outcomes([client.generate(f"{PROMPT} {i}") for i in range(200)])
+        elapsed = time.monotonic() - start
         sent = emu.stats()["requests_total"]
     fast = [r for r in results if isinstance(r, CircuitOpen)]
     assert len(fast) >= 180
     assert sent <= 5 + 8 + 10  # the threshold, what was in flight, a few budgeted retries
+    assert elapsed < 3.0  # not the 12 s that 200 requests take at 1,000 RPM
 
 
 async def test_after_5_failures_nothing_is_sent_until_the_open_period_then_exactly_one_probe() -> (

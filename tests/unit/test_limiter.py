@@ -134,3 +134,30 @@ def test_pacific_midnight_is_dst_correct() -> None:
     start_of_day = 1772956800.0  # 2026-03-08 00:00 PST = 08:00 UTC
     assert seconds_to_pacific_midnight(start_of_day) == 23 * 3600
     assert seconds_to_pacific_midnight(start_of_day + 3600) == 22 * 3600
+
+
+async def test_a_failing_check_empties_the_line_without_waiting_for_capacity() -> None:
+    """Waiters run ``check`` at their turn: once it raises, each leaves as soon as it is the
+    head, and none of them sleeps for capacity it would not use."""
+    clock = FakeClock(autojump=False)
+    lim = limiter(clock, LimitRule("requests", 60, 60.0, burst=1))
+    await lim.acquire(MODEL, 1)  # the burst is spent: the next waits a second
+    circuit = {"open": False}
+
+    def check() -> None:
+        if circuit["open"]:
+            raise RuntimeError("every circuit is open")
+
+    waiters = [asyncio.create_task(lim.acquire(MODEL, 1, check=check)) for _ in range(50)]
+    for _ in range(100):  # until the head is asleep, waiting for capacity
+        if clock.sleeps:
+            break
+        await asyncio.sleep(0)
+    circuit["open"] = True
+    wait = clock.sleeps[0]
+    clock.advance(wait)  # the head wakes, checks and leaves; the next checks at once, and so on
+    results = await asyncio.gather(*waiters, return_exceptions=True)
+    assert all(isinstance(r, RuntimeError) for r in results)
+    assert clock.sleeps == [wait]  # only the first head ever slept
+    clock.autojump = True
+    assert (await lim.acquire(MODEL, 1)).waited_s < 1e-5  # nothing was taken on the way out

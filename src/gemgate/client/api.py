@@ -108,6 +108,7 @@ class GeminiAPIClient:
             router,
             budget_for(settings, self.clock),
         )
+        self.life.refuse_early = self.attempts.precheck
 
     @classmethod
     def from_config(

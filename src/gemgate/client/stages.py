@@ -10,7 +10,7 @@ concurrency cap, by priority). Inside them :mod:`gemgate.client.attempts` runs t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from gemgate.client.call import Call
@@ -40,6 +40,9 @@ class Lifecycle:
     ) -> None:
         self.clock, self.bus, self.gate, self.queue = clock, bus, gate, queue
         self.limiter, self.costs, self.scope = limiter, costs, scope
+        self.refuse_early: Callable[[Call], None] | None = None
+        """Raises when sending ``call`` is pointless (every circuit open): run while it waits
+        for rate-limit capacity, so it leaves the line at once instead of at its turn."""
 
     def transition(self, call: Call, new: RequestState) -> None:
         old, call.state = call.state, new
@@ -98,12 +101,14 @@ class Lifecycle:
 
     async def reserve(self, call: Call) -> None:
         """One request and the estimated tokens from the model's limits, waiting in line."""
+        refuse = self.refuse_early
         reservation = await self.limiter.acquire(
             call.config.name,
             call.estimate,
             scope=self.scope,
             priority=call.priority,
             deadline_at=call.deadline_at,
+            check=None if refuse is None else lambda: refuse(call),
         )
         call.throttled_ms += reservation.waited_s * 1000
         call.reservation = reservation

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gemgate.clock import Clock, SystemClock
@@ -138,8 +138,14 @@ class RateLimiter:
         scope: str = "",
         priority: int = _NORMAL,
         deadline_at: float | None = None,
+        check: Callable[[], None] | None = None,
     ) -> Reservation:
-        """Take one request and ``tokens`` from every limit of ``model``, waiting in line."""
+        """Take one request and ``tokens`` from every limit of ``model``, waiting in line.
+
+        ``check`` runs whenever this waiter is about to ask the store (at the head of the line,
+        and again after each wait for capacity): an exception it raises leaves the line at once
+        and the next waiter checks in turn, so a condition that makes sending pointless (every
+        endpoint's circuit open) empties the line without waiting for capacity."""
         dims = self.dimensions(model, tokens)
         key = f"{scope}:{model}"
         line = self._lines.setdefault((scope, model), _Line())
@@ -148,7 +154,7 @@ class RateLimiter:
         line.wake_head()
         start = self.clock.monotonic()
         try:
-            await self._wait_in_line(line, waiter, key, dims, deadline_at)
+            await self._wait_in_line(line, waiter, key, dims, deadline_at, check)
         finally:
             line.leave(waiter)
             if not line.heap:
@@ -162,12 +168,15 @@ class RateLimiter:
         key: str,
         dims: tuple[Dimension, ...],
         deadline_at: float | None,
+        check: Callable[[], None] | None,
     ) -> None:
         while True:
             await self._turn(waiter, deadline_at)
             if line.head() is not waiter:  # someone of higher priority came in meanwhile
                 waiter.turn.clear()
                 continue
+            if check is not None:
+                check()
             grant = await self.store.acquire(key, dims)
             if grant.granted:
                 return

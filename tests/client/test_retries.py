@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
 import pytest
 
 from gemgate.client import Stream
@@ -127,3 +130,24 @@ async def test_a_stream_failing_after_its_first_chunk_ends_with_a_typed_error() 
     assert client.costs.by("user")["u9"].prompt_tokens == received[0].usage.prompt > 0
     assert stream_of_u9[0].usage == received[0].usage  # readable by the caller after the error
     assert stream_of_u9[0].cost_usd == client.costs.by("user")["u9"].cost_usd
+
+
+async def test_a_proxys_retry_after_on_a_503_is_a_floor_for_the_next_attempt() -> None:
+    clock = FakeClock()
+    fault = FaultRule("html", status=503, retry_after="3", count=1)
+    async with running(fault, clock=clock) as (client, _):
+        result = await client.generate(PROMPT)
+    assert result.attempts == 2
+    assert 3.0 <= clock.sleeps[0] <= 3.0 + 0.1
+
+
+async def test_a_retry_after_http_date_is_the_time_left_until_it() -> None:
+    clock = FakeClock()
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    async with running(FaultRule("status", status=503, retry_after=when, count=1), clock=clock) as (
+        client,
+        _,
+    ):
+        result = await client.generate(PROMPT)
+    assert result.attempts == 2
+    assert 28.0 <= clock.sleeps[0] <= 30.0 + 0.1  # whole seconds on the wire

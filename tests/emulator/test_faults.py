@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from gemgate.clock import FakeClock
-from gemgate.emulator import EmulatorConfig, FaultRule
+from gemgate.emulator import EmulatorConfig, FaultPlanError, FaultRule, parse_fault_plan
 
 from .conftest import DEV, KEY, VERTEX, Api, MakeApi, user
 
@@ -273,3 +273,28 @@ async def test_faults_only_apply_after_authentication(api_for: MakeApi) -> None:
     api = await with_faults(api_for, FaultRule("status", status=500, count=1))
     assert (await api.generate(key=None)).status == 403
     assert (await api.generate(key=KEY)).status == 500
+
+
+async def test_a_proxys_retry_after_header_can_be_planned(api_for: MakeApi) -> None:
+    api = await with_faults(
+        api_for,
+        FaultRule("html", status=503, retry_after="120", count=1),
+        FaultRule("status", status=502, retry_after="Wed, 21 Oct 2026 07:28:00 GMT", count=1),
+    )
+    first, second, third = [await api.generate() for _ in range(3)]
+    assert (first.status, first.headers["Retry-After"]) == (503, "120")
+    assert (second.status, second.headers["Retry-After"]) == (502, "Wed, 21 Oct 2026 07:28:00 GMT")
+    assert "Retry-After" not in third.headers  # Google's own answers never carry one
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"action": "drop", "retry_after": "5"}, "goes with a status or html"),
+        ({"action": "status", "retry_after": "soon"}, "whole seconds or an HTTP date"),
+        ({"action": "status", "retry_after": 5}, "whole seconds or an HTTP date"),
+    ],
+)
+def test_a_retry_after_that_cannot_be_sent_is_refused(rule: dict[str, Any], message: str) -> None:
+    with pytest.raises(FaultPlanError, match=message):
+        parse_fault_plan({"rules": [rule]})

@@ -97,12 +97,16 @@ async def _replace(
     request: web.Request, state: EmulatorState, target: Target, rule: FaultRule
 ) -> web.Response:
     """The answer-replacing faults."""
-    if rule.action == "html":
-        return html_response(rule.effective_status, request.path)
     if rule.action == "hang":
         await state.released.wait()  # until shutdown, or the client gives up (cancellation)
     if rule.action in ("hang", "drop"):
         if request.transport is not None:
             request.transport.abort()
         return Dropped()
-    return json_response(fault_error(state, target, rule), rule.effective_status)
+    if rule.action == "html":
+        response = html_response(rule.effective_status, request.path)
+    else:
+        response = json_response(fault_error(state, target, rule), rule.effective_status)
+    if rule.retry_after is not None:
+        response.headers["Retry-After"] = rule.retry_after
+    return response

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from email.utils import parsedate_to_datetime
 from fnmatch import fnmatchcase
 from typing import Any, Literal, cast, get_args
 
@@ -66,6 +67,9 @@ class FaultRule:
     after_chunks: int = 1
     retry_delay_s: float | None = None
     quota: Literal["minute", "day"] = "minute"
+    retry_after: str | None = None
+    """A ``Retry-After`` header on a ``status`` or ``html`` answer, as a proxy in front of the
+    service may send: seconds (``"120"``) or an HTTP date. Google itself never sends one."""
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -116,6 +120,7 @@ def _validate(rule: FaultRule) -> None:
         raise ValueError(f"quota must be 'minute' or 'day', not {rule.quota!r}")
     _validate_status(rule)
     _validate_reason(rule)
+    _validate_retry_after(rule)
 
 
 def _check_number(name: str, value: object, *, minimum: float, integer: bool = False) -> None:
@@ -133,6 +138,23 @@ def _validate_status(rule: FaultRule) -> None:
         raise ValueError(f"status must be one of {sorted(ERROR_STATUSES)}, not {status!r}")
     if rule.action == "html" and not 400 <= status <= 599:
         raise ValueError(f"an html page needs a 4xx or 5xx status, not {status!r}")
+
+
+def _validate_retry_after(rule: FaultRule) -> None:
+    value = rule.retry_after
+    if value is None:
+        return
+    if rule.action not in ("status", "html"):
+        raise ValueError("retry_after goes with a status or html answer")
+    if not isinstance(value, str) or not (value.isdigit() or _http_date(value)):
+        raise ValueError(f"retry_after must be whole seconds or an HTTP date, not {value!r}")
+
+
+def _http_date(value: str) -> bool:
+    try:
+        return parsedate_to_datetime(value) is not None
+    except (TypeError, ValueError):
+        return False
 
 
 def _validate_reason(rule: FaultRule) -> None:

@@ -5,6 +5,7 @@ test is about time."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import time
@@ -12,9 +13,17 @@ from collections.abc import Awaitable, Iterable
 
 import pytest
 
+from gemgate.client import GeminiAPIClient
 from gemgate.clock import FakeClock, SystemClock
-from gemgate.config import BreakerSettings, EndpointSettings, RetrySettings, ThrottleSettings
-from gemgate.emulator import FaultRule
+from gemgate.config import (
+    BreakerSettings,
+    EndpointSettings,
+    RetrySettings,
+    ThrottleSettings,
+    load_settings,
+)
+from gemgate.credentials import Secret
+from gemgate.emulator import EmulatorConfig, EmulatorServer, FaultRule
 from gemgate.errors import CircuitOpen, NoSuchRegion, ServerError, Throttled
 from gemgate.observability import CircuitChanged, Event
 from gemgate.ratelimit import RateLimiter
@@ -200,3 +209,17 @@ async def test_adaptive_throttling_refuses_locally_what_a_sick_endpoint_would_re
     refused = [r for r in results if isinstance(r, Throttled)]
     assert 20 < sent <= 60
     assert len(refused) == 300 - sent
+
+
+async def test_several_developer_api_base_urls_fail_over_in_order() -> None:
+    async with (
+        EmulatorServer(EmulatorConfig(faults=(DOWN,))) as sick,
+        EmulatorServer(EmulatorConfig()) as healthy,
+    ):
+        endpoint = EndpointSettings(base_urls=(sick.base_url, healthy.base_url))
+        settings = dataclasses.replace(load_settings(None, env={}), endpoint=endpoint)
+        async with GeminiAPIClient.from_settings(settings, Secret("k"), clock=FakeClock()) as c:
+            results = [await c.generate(f"{PROMPT} {i}") for i in range(20)]
+        assert sick.stats()["requests_total"] == 5
+        assert healthy.stats()["requests_total"] == 20
+    assert {r.region for r in results} == {healthy.base_url.removeprefix("http://")}

@@ -186,11 +186,15 @@ def _check_delays(values: dict[str, _Value]) -> None:
 
 
 def _check_needs(values: dict[str, _Value]) -> None:
-    """Settings that only make sense with another: shared breakers need the Redis URL, several
-    base URLs are a Developer API feature (Vertex fails over between regions)."""
-    shared = values.get("breaker.shared")
+    """Settings that only make sense with another: shared breakers need the Redis URL (and
+    have no failure rate), several base URLs are a Developer API feature (Vertex fails over
+    between regions)."""
+    shared, rate = values.get("breaker.shared"), values.get("breaker.failure_rate")
     if shared is not None and shared.value and "limits.redis_url" not in values:
         raise ConfigError(shared.source, shared.key, "needs limits.redis_url (GEMGATE_REDIS_URL)")
+    if shared is not None and shared.value and rate is not None and rate.value is not None:
+        reason = "is counted per process; shared breakers count consecutive failures only"
+        raise ConfigError(rate.source, rate.key, reason)
     urls, kind = values.get("endpoint.base_urls"), values.get("endpoint.kind")
     if urls is not None and kind is not None and kind.value == "vertex":
         raise ConfigError(urls.source, urls.key, "is for the Developer API; Vertex uses regions")

@@ -26,6 +26,7 @@ _KNOWN = {
     "team",
     "priority",
     "max_output_tokens",
+    "region",
     "system_instruction",
     "generation_config",
 }
@@ -44,6 +45,7 @@ class BatchItem:
     priority: int = Priority.NORMAL
     generation_config: dict[str, Any] = field(default_factory=dict)
     system_instruction: str | None = None
+    region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,7 @@ def _item(obj: dict[str, Any], number: int) -> BatchItem:
         priority=_priority(obj.get("priority")),
         generation_config=_generation_config(obj),
         system_instruction=_text(obj, "system_instruction"),
+        region=_text(obj, "region"),
     )
 
 

@@ -269,6 +269,7 @@ class Batch:
                 team=item.team,
                 priority=item.priority,
                 request_id=request_id,
+                region=item.region,
             )
         except Exception as exc:  # one line's failure, whatever it is, must not stop the rest
             if isinstance(exc, AuthenticationError):

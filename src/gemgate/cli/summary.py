@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,7 @@ def build_summary(
 ) -> dict[str, Any]:
     """Everything the table shows, as plain JSON values (money as decimal strings)."""
     sent = costs.total.requests
+    failed_by = metrics.failed_by + Counter({"InvalidInput": counts.bad_lines})
     return {
         "input_lines": counts.total_lines,
         "skipped_already_done": counts.skipped,
@@ -49,6 +51,8 @@ def build_summary(
         "bad_input_lines": counts.bad_lines,
         "interrupted": counts.interrupted,
         "retries": metrics.retries,
+        "failed_by_error": dict(failed_by.most_common()),
+        "circuits_opened": dict(metrics.circuits_opened.most_common()),
         "tokens": _spend(costs.total),
         "cost_usd": money(costs.total.cost_usd),
         "cost_by": {
@@ -77,6 +81,10 @@ def _breakdown(title: str, rows: dict[str, Any]) -> Table:
     return table
 
 
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in counts.items()) or "-"
+
+
 def print_summary(summary: dict[str, Any], console: Console) -> None:
     head = Table(title="gemgate run", title_justify="left", show_header=False)
     head.add_column(justify="left")
@@ -89,6 +97,8 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         ("bad input lines (counted in failed)", summary["bad_input_lines"]),
         ("skipped (already done)", summary["skipped_already_done"]),
         ("retries", summary["retries"]),
+        ("failed by error", _counts(summary["failed_by_error"])),
+        ("circuits opened", _counts(summary["circuits_opened"])),
         (
             "tokens prompt / output / total",
             f"{tokens['prompt_tokens']} / {tokens['output_tokens']} / {tokens['total_tokens']}",

@@ -161,4 +161,5 @@ def _finished(call: Call, error: BaseException | None) -> RequestFinished:
         usage=call.usage,
         cost_usd=call.cost_usd,
         error=_describe(error),
+        error_type=None if error is None else type(error).__name__,
     )

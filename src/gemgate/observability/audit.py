@@ -29,6 +29,7 @@ def audit_record(event: RequestFinished) -> dict[str, object]:
         "usage": event.usage.as_dict(),
         "cost_usd": None if event.cost_usd is None else str(event.cost_usd),
         "error": event.error,
+        "error_type": event.error_type,
     }
 
 

@@ -96,6 +96,7 @@ class RequestFinished:
     usage: Usage
     cost_usd: Decimal | None
     error: str | None = None
+    error_type: str | None = None  # the error's class name, e.g. "CircuitOpen"
 
 
 Event: TypeAlias = StateChanged | AttemptFailed | RequestFinished | CircuitChanged

@@ -32,7 +32,8 @@ class Metrics:
         self.queue_ms = 0.0
         self.throttled_ms = 0.0
         self.gave_up: Counter[str] = Counter()
-        self.circuit_changes: list[CircuitChanged] = []
+        self.failed_by: Counter[str] = Counter()  # requests that did not complete, by error
+        self.circuits_opened: Counter[str] = Counter()  # by "endpoint/model"
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, AttemptFailed):
@@ -42,9 +43,12 @@ class Metrics:
                 self.gave_up[event.gave_up] += 1
             self.errors[event.error] += 1
         elif isinstance(event, CircuitChanged):
-            self.circuit_changes.append(event)
+            if event.new == "open":
+                self.circuits_opened[f"{event.endpoint}/{event.model}"] += 1
         elif isinstance(event, RequestFinished):
             self.outcomes[event.state.value] += 1
+            if event.error_type is not None:
+                self.failed_by[event.error_type] += 1
             self.latencies_ms.append(event.latency_ms)
             self.queue_ms += event.queue_ms
             self.throttled_ms += event.throttled_ms

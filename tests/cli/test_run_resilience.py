@@ -1,0 +1,64 @@
+"""`gemgate run` when a region is down: unpinned lines fail over, pinned lines stay, and the
+summary says why lines failed and which circuits opened."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import KEY, Emulator, gemgate, read_jsonl
+
+CONFIG = """
+[endpoint]
+kind = "vertex"
+project = "p"
+regions = ["us-central1", "europe-west1"]
+"""
+
+
+@pytest.fixture
+def primary_down(tmp_path: Path) -> Iterator[Emulator]:
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"rules": [{"action": "status", "status": 503,
+                                           "region": "us-central1"}]}))  # fmt: skip
+    emu = Emulator("--fault-plan", str(plan))
+    yield emu
+    emu.stop()
+
+
+def test_lines_fail_over_unless_pinned_and_the_summary_says_why(
+    tmp_path: Path, primary_down: Emulator
+) -> None:
+    lines = [{"id": f"free-{i}", "prompt": f"question {i}"} for i in range(30)]
+    lines += [{"id": f"eu-{i}", "prompt": f"q {i}", "region": "europe-west1"} for i in range(5)]
+    lines += [{"id": f"us-{i}", "prompt": f"q {i}", "region": "us-central1"} for i in range(5)]
+    prompts, out = tmp_path / "p.jsonl", tmp_path / "out.jsonl"
+    prompts.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    config, summary = tmp_path / "gemgate.toml", tmp_path / "s.json"
+    config.write_text(CONFIG)
+    result = gemgate(
+        "run", str(prompts), "-o", str(out), "--config", str(config),
+        "--endpoint", primary_down.url, "--summary-json", str(summary), "--concurrency", "1",
+        GEMINI_API_KEY=KEY,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    by_id = {r["id"]: r for r in read_jsonl(out)}
+    assert len(by_id) == 40
+    for i in range(30):
+        assert (by_id[f"free-{i}"]["status"], by_id[f"free-{i}"]["region"]) == (
+            "completed",
+            "europe-west1",
+        )
+    assert {by_id[f"eu-{i}"]["region"] for i in range(5)} == {"europe-west1"}
+    pinned_us = [by_id[f"us-{i}"] for i in range(5)]
+    assert {r["status"] for r in pinned_us} == {"failed"}
+    assert {r["error"]["type"] for r in pinned_us} == {"CircuitOpen"}
+    by_region = primary_down.stats()["by_region"]
+    assert by_region["us-central1"] == 5  # the threshold; nothing after the circuit opened
+    s = json.loads(summary.read_text())
+    assert s["failed_by_error"] == {"CircuitOpen": 5}
+    assert s["circuits_opened"] == {"us-central1/gemini-2.5-flash": 1}
+    assert "circuits opened" in result.stderr

@@ -5,6 +5,7 @@ import gemgate
 EXPECTED = [
     "AuthenticationError",
     "BudgetExceeded",
+    "CircuitBreaker",
     "CircuitOpen",
     "ConfigError",
     "ConnectionFailed",
@@ -16,6 +17,7 @@ EXPECTED = [
     "InvalidRequest",
     "MalformedResponse",
     "ModelConfig",
+    "NoSuchRegion",
     "Priority",
     "PromptBlocked",
     "QueueFull",
@@ -27,6 +29,7 @@ EXPECTED = [
     "ServerError",
     "Settings",
     "Stream",
+    "Throttled",
     "TransientError",
     "__version__",
     "load_settings",

@@ -1,7 +1,8 @@
 """gemgate: safe, exact, cost-aware calls to Google's Gemini API at scale.
 
 The public surface: :class:`GeminiAPIClient` and its :class:`Result`, the components usable on
-their own (:class:`ModelConfig`, :class:`RateLimiter`, :class:`CostTracker`), priorities, and
+their own (:class:`ModelConfig`, :class:`RateLimiter`, :class:`CircuitBreaker`,
+:class:`CostTracker`), priorities, and
 the error tree rooted at :class:`GemgateError` (see :mod:`gemgate.errors`).
 """
 
@@ -20,20 +21,24 @@ from gemgate.errors import (
     GemgateError,
     InvalidRequest,
     MalformedResponse,
+    NoSuchRegion,
     PromptBlocked,
     QueueFull,
     RateLimited,
     Rejected,
     RequestTimeout,
     ServerError,
+    Throttled,
     TransientError,
 )
 from gemgate.queue import Priority
 from gemgate.ratelimit import RateLimiter
+from gemgate.resilience import CircuitBreaker
 
 __all__ = [
     "AuthenticationError",
     "BudgetExceeded",
+    "CircuitBreaker",
     "CircuitOpen",
     "ConfigError",
     "ConnectionFailed",
@@ -45,6 +50,7 @@ __all__ = [
     "InvalidRequest",
     "MalformedResponse",
     "ModelConfig",
+    "NoSuchRegion",
     "Priority",
     "PromptBlocked",
     "QueueFull",
@@ -56,6 +62,7 @@ __all__ = [
     "ServerError",
     "Settings",
     "Stream",
+    "Throttled",
     "TransientError",
     "__version__",
     "load_settings",

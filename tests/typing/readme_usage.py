@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from gemgate import GeminiAPIClient, Priority, RateLimited
+from gemgate import CircuitOpen, GeminiAPIClient, Priority, RateLimited
 
 
 async def documented_usage() -> tuple[str, Decimal | None, int]:
@@ -33,4 +33,9 @@ async def documented_usage() -> tuple[str, Decimal | None, int]:
         except RateLimited as exc:
             delay: float | None = exc.retry_delay
             del delay
+        try:
+            await client.generate("x", region="europe-west1")  # pinned: never fails over
+        except CircuitOpen as open_circuit:
+            probe_at: float = open_circuit.retry_at
+            del probe_at
         return text, cost, total + counted

@@ -24,7 +24,7 @@ from gemgate.config import (
 )
 from gemgate.credentials import Secret
 from gemgate.emulator import EmulatorConfig, EmulatorServer, FaultRule
-from gemgate.errors import CircuitOpen, NoSuchRegion, ServerError, Throttled
+from gemgate.errors import CircuitOpen, DeadlineExceeded, NoSuchRegion, ServerError, Throttled
 from gemgate.observability import CircuitChanged, Event
 from gemgate.ratelimit import RateLimiter
 
@@ -223,3 +223,45 @@ async def test_several_developer_api_base_urls_fail_over_in_order() -> None:
         assert sick.stats()["requests_total"] == 5
         assert healthy.stats()["requests_total"] == 20
     assert {r.region for r in results} == {healthy.base_url.removeprefix("http://")}
+
+
+async def test_a_callers_own_short_deadline_does_not_open_the_breaker_for_everyone() -> None:
+    """Timeouts cut short by the caller's deadline say nothing about a slow but healthy
+    service: five impatient callers leave the breaker closed for the patient ones."""
+    async with running(FaultRule("latency", ms=300), clock=SystemClock()) as (client, _):
+        for _ in range(5):
+            with pytest.raises(DeadlineExceeded):
+                await client.generate(PROMPT, deadline_s=0.05)
+        result = await client.generate(PROMPT)
+    assert result.attempts == 1
+    assert client.metrics.circuits_opened == {}
+
+
+async def test_failover_is_not_held_back_by_the_failed_endpoints_retry_after() -> None:
+    clock = FakeClock()
+    fault = FaultRule("status", status=503, region="us-central1", retry_after="30")
+    async with running(fault, endpoint=VERTEX, clock=clock) as (client, _):
+        result = await client.generate(PROMPT, deadline_s=10)
+    assert result.region == "europe-west1"
+    assert clock.sleeps[0] <= 0.1  # plain backoff, not us-central1's 30 s
+
+
+async def test_failover_under_a_full_pool_of_callers_is_not_refused_by_the_retry_budget() -> None:
+    """64 requests in flight when the primary fails each need one failover retry: moving to an
+    endpoint the request has not tried adds no load to the sick one, so the budget lets it."""
+    async with running(PRIMARY_DOWN, endpoint=VERTEX, clock=FakeClock(), concurrency=64) as (
+        client,
+        emu,
+    ):
+        results = await outcomes([client.generate(f"{PROMPT} {i}") for i in range(200)])
+        stats = emu.stats()
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    assert stats["by_region"]["europe-west1"] == 200
+
+
+async def test_a_deadline_of_zero_sends_nothing_and_records_no_attempt() -> None:
+    async with running() as (client, emu):
+        with pytest.raises(DeadlineExceeded):
+            await client.generate(PROMPT, deadline_s=0)
+        assert emu.stats()["requests_total"] == 0
+    assert client.costs.total.requests == 0

@@ -5,7 +5,10 @@ too), checks the deadline and asks the router for an endpoint: the first whose c
 admits it and whose adaptive throttle does not refuse it (after a 5xx or timeout, starting from
 the next one; a pinned request only its own). The outcome goes back to the router. A retry must
 be allowed by the policy (retryable, attempts left, a wait that ends before the deadline) and by
-the retry budget (429s carrying the server's delay are paced by it and not charged).
+the retry budget (429s carrying the server's delay are paced by it and not charged; neither is a
+failover to an endpoint the request has not tried, which adds no load to the sick one). A server
+hint holds back a retry to the same endpoint only. A timeout that fired because the caller's
+deadline ran out is not the endpoint's fault: the breaker and throttle do not count it.
 
 A 429 teaches the limiter: a per-minute quota with a ``retryDelay`` pauses that dimension for
 every process sharing the limiter's store; a per-day quota stops the model until midnight
@@ -32,6 +35,8 @@ from gemgate.wire import Endpoint
 
 __all__ = ["Attempts"]
 
+_SLACK_S = 0.005  # a timer that fires this close to the deadline fired because of it
+
 T = TypeVar("T")
 Send = Callable[[Call, Endpoint], Awaitable[T]]
 
@@ -54,18 +59,21 @@ class Attempts:
         clock = self.life.clock
         if self.budget is not None:
             self.budget.request()
-        start = 0
+        start, last = 0, None
         while True:
             if limited and call.attempts > 0:
                 await self.life.reserve(call)
-            if (call.remaining(clock.monotonic()) or 1.0) <= 0:
+            remaining = call.remaining(clock.monotonic())
+            if remaining is not None and remaining <= 0:
+                await self._give_back(call)
                 raise DeadlineExceeded("the deadline passed before the request could be sent")
             try:
                 route = await self.router.choose(call.model, start=start, pinned=call.pinned)
-            except GemgateError:
+            except GemgateError as refusal:
                 await self._give_back(call)
-                raise
+                raise refusal from last  # a retry that finds every endpoint refusing
             call.attempts += 1
+            call.tried |= 1 << route.position
             call.region = route.endpoint.name
             if call.ticket is not None:
                 self.life.gate.started(call.ticket)
@@ -73,17 +81,26 @@ class Attempts:
             try:
                 result = await send(call, route.endpoint)
             except BaseException as exc:
-                await self.router.report(route, exc)
+                await self.router.report(route, self._deadline_hit(call, exc) or exc)
                 if not isinstance(exc, GemgateError):
                     raise
                 await self._learn(call, exc)
-                delay = self._after_failure(call, exc)
-                start = self.router.next_start(route, exc)
+                start = self.router.next_start(route, exc, pinned=call.pinned is not None)
+                delay = self._after_failure(call, exc, start, route.position)
+                last = exc
             else:
                 await self.router.report(route, None)
                 return result
             self.life.transition(call, RequestState.RETRYING)
             await clock.sleep(delay)
+
+    def _deadline_hit(self, call: Call, exc: BaseException) -> DeadlineExceeded | None:
+        """A timeout that fired because the caller's deadline ran out (the transport's
+        timeout is cut to what is left of it) says nothing about the endpoint."""
+        remaining = call.remaining(self.life.clock.monotonic())
+        if isinstance(exc, RequestTimeout) and remaining is not None and remaining <= _SLACK_S:
+            return DeadlineExceeded("the deadline passed while waiting for the answer")
+        return None
 
     async def _give_back(self, call: Call) -> None:
         """A retry that finds no endpoint to go to gives its new reservation back."""
@@ -103,14 +120,17 @@ class Attempts:
                 if hit:
                     await limiter.pause(model, name, exc.retry_delay, scope=scope)
 
-    def _after_failure(self, call: Call, exc: GemgateError) -> float:
+    def _after_failure(self, call: Call, exc: GemgateError, start: int, position: int) -> float:
         """The wait before the next attempt, or raise: the error itself, or DeadlineExceeded
-        when it was the caller's deadline that ran out."""
+        when it was the caller's deadline that ran out. When the next attempt moves from
+        ``position`` to ``start``, the failed endpoint's hint does not hold it back, and a first
+        visit there is not charged to the retry budget (the sick endpoint gets nothing more)."""
+        moves = start != position
         remaining = call.remaining(self.life.clock.monotonic())
-        decision = self.retry.decide(exc, call.attempts, remaining)
+        decision = self.retry.decide(exc, call.attempts, remaining, same_endpoint=not moves)
         if isinstance(decision, GiveUp):
             delay, gave_up = None, decision.reason
-        elif self._budget_refuses(exc):
+        elif self._budget_refuses(exc, first_visit=moves and not call.tried >> start & 1):
             delay, gave_up = None, "retry budget spent"
         else:
             delay, gave_up = decision.delay, None
@@ -121,11 +141,14 @@ class Attempts:
         )
         if delay is not None:
             return delay
-        if isinstance(exc, RequestTimeout) and remaining is not None and remaining <= 0:
-            raise DeadlineExceeded("the deadline passed while waiting for the answer") from exc
+        deadline = self._deadline_hit(call, exc)
+        if deadline is not None:
+            raise deadline from exc
         raise exc
 
-    def _budget_refuses(self, exc: GemgateError) -> bool:
-        if self.budget is None or (isinstance(exc, RateLimited) and exc.retry_delay is not None):
+    def _budget_refuses(self, exc: GemgateError, *, first_visit: bool) -> bool:
+        if self.budget is None or first_visit:
             return False
+        if isinstance(exc, RateLimited) and exc.retry_delay is not None:
+            return False  # paced by the server's delay
         return not self.budget.try_retry()

@@ -36,6 +36,7 @@ class Call:
     sent: bool = False
     region: str | None = None
     pinned: str | None = None
+    tried: int = 0  # a bit per endpoint position this request has been sent to
     reservation: Reservation | None = None
     ticket: Ticket | None = None
     usage: Usage = field(default_factory=Usage)

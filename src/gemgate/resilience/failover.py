@@ -135,10 +135,10 @@ class Router:
         opened = [e for e in refused if isinstance(e, CircuitOpen)]
         raise min(opened, key=lambda e: e.retry_at) if opened else refused[0]
 
-    def next_start(self, route: Route, error: BaseException) -> int:
+    def next_start(self, route: Route, error: BaseException, *, pinned: bool = False) -> int:
         """Where the next attempt's search starts: the next endpoint after a failure that
-        failover helps with, the same one otherwise."""
-        if isinstance(error, FAILOVER_ON):
+        failover helps with, the same one otherwise (and always, for a pinned request)."""
+        if isinstance(error, FAILOVER_ON) and not pinned:
             return (route.position + 1) % len(self.endpoints)
         return route.position
 

@@ -48,14 +48,21 @@ class RetryPolicy:
         return float(min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
 
     def decide(
-        self, error: BaseException, attempt: int, remaining_s: float | None = None
+        self,
+        error: BaseException,
+        attempt: int,
+        remaining_s: float | None = None,
+        *,
+        same_endpoint: bool = True,
     ) -> Retry | GiveUp:
+        """``same_endpoint`` False: the next attempt goes elsewhere, so the failed endpoint's
+        hint does not hold it back (plain backoff)."""
         if not isinstance(error, GemgateError) or not error.retryable:
             return GiveUp("not retryable")
         if attempt >= self.max_attempts:
             return GiveUp(f"gave up after {attempt} attempts")
         delay = self.rng.uniform(0.0, self.ceiling(attempt))
-        hint = getattr(error, "retry_delay", None)
+        hint = getattr(error, "retry_delay", None) if same_endpoint else None
         if hint is not None:  # a floor; the jitter on top keeps waiters from waking together
             delay += hint
         if remaining_s is not None and delay >= remaining_s:

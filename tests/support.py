@@ -144,9 +144,10 @@ def unavailable(reason: str) -> None:
 class RedisServer:
     """A ``redis-server`` subprocess of our own on 127.0.0.1: start, stop, freeze, restart."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, *extra: str) -> None:
         self.port = port
         self.url = f"redis://127.0.0.1:{port}"
+        self.extra = extra  # more redis-server arguments, e.g. "--replicaof", host, port
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -154,7 +155,7 @@ class RedisServer:
         if binary is None:
             unavailable("no Redis answers and redis-server is not installed")
         args = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self.proc = subprocess.Popen([str(binary), *args], stdout=subprocess.DEVNULL)
+        self.proc = subprocess.Popen([str(binary), *args, *self.extra], stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 5
         while not redis_answers(self.url):  # waiting for a process to come up
             if time.monotonic() > deadline or self.proc.poll() is not None:

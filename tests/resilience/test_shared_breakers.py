@@ -26,7 +26,7 @@ from gemgate.resilience import (
     RedisBreakers,
     Transition,
 )
-from support import ROOT, RedisServer, delete_prefix
+from support import ROOT, RedisServer, delete_prefix, free_port
 
 KEY = "us-central1/gemini-2.5-flash"
 OPEN_S = 0.3  # Redis keeps time by its own TIME: the shared tests wait for real, briefly
@@ -265,3 +265,48 @@ async def test_four_processes_send_one_probe_between_them(
     outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 30)
     probes = [int(out) for out, _ in outputs]
     assert sum(probes) == 1, probes
+
+
+async def test_a_success_after_failures_resets_them_even_if_admitted_before_them(
+    kind: Kind,
+) -> None:
+    """Six requests admitted together; their outcomes come back 4 failures, a success, a
+    failure: never 5 in a row, so the breaker stays closed, shared or not."""
+    b = kind.make()
+    permits = [await b.admit(KEY) for _ in range(6)]
+    for permit, outcome in zip(permits, ["failure"] * 4 + ["success", "failure"], strict=True):
+        await b.record(permit, outcome)  # type: ignore[arg-type]
+    await b.admit(KEY)
+    assert b.state(KEY) is CircuitState.CLOSED
+
+
+async def test_a_process_refused_during_a_probe_admits_again_once_it_succeeds(
+    shared: Callable[[], RedisBreakers],
+) -> None:
+    owner, other = shared(), shared()
+    await fail(owner, 5)
+    await asyncio.sleep(OPEN_S + 0.01)
+    probe = await owner.admit(KEY)
+    with pytest.raises(CircuitOpen):
+        await other.admit(KEY)  # refused while the probe is out
+    await owner.record(probe, "success")
+    assert other.blocked_until(KEY) is None  # the precheck does not refuse on a stale view
+    assert not (await other.admit(KEY)).probe
+
+
+async def test_a_redis_that_refuses_writes_leaves_the_decisions_to_this_process(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A read-only replica (as during a Redis failover) answers every script with an error."""
+    replica = RedisServer(free_port(), "--replicaof", "127.0.0.1", str(free_port()))
+    replica.start()
+    b = RedisBreakers(replica.url, BreakerPolicy(), FakeClock())
+    try:
+        with caplog.at_level(logging.WARNING, logger="gemgate.resilience"):
+            await fail(b, 5)
+            with pytest.raises(CircuitOpen):
+                await b.admit(KEY)
+        assert "refused" in caplog.records[0].getMessage()
+    finally:
+        await b.close()
+        replica.stop()

@@ -64,7 +64,6 @@ class Permit:
 
     key: str
     probe: bool = False
-    clean: bool = False  # closed with no failures when admitted (lets a shared store skip a step)
 
 
 @dataclass(frozen=True, slots=True)

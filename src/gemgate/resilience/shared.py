@@ -4,9 +4,10 @@ Both implement :class:`Breakers`: ``admit(key)`` gives a :class:`Permit` or rais
 :class:`CircuitOpen`; ``record(permit, outcome)`` reports ``"success"``, ``"failure"`` or
 ``"neutral"``. In Redis each step is one ``EVALSHA`` of ``lua/breaker.lua`` on the server's
 ``TIME``: transitions are atomic and the half-open probes are bounded across all processes. A
-success on a breaker that was closed with no failures when admitted costs no round trip. If
-Redis is unreachable, the breakers of this process decide alone (one warning per outage) and
-Redis is tried again after ``retry_s``.
+success costs no round trip while this process has seen no failure of that breaker since Redis
+last said it had none (the healthy path: one round trip per request, the admit). If Redis is
+unreachable or refuses (read-only replica, out of memory), the breakers of this process decide
+alone (one warning per outage) and Redis is tried again after ``retry_s``.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class Breakers(Protocol):
 class NoBreakers:
     """Breakers turned off: every request is admitted, nothing is counted."""
 
-    _PERMIT = Permit("", clean=True)
+    _PERMIT = Permit("")
 
     async def admit(self, key: str) -> Permit:
         return self._PERMIT
@@ -140,7 +141,8 @@ class RedisBreakers:
         self._script = self._redis.register_script(_load_script())
         self._local = MemoryBreakers(policy, clock, on_change)
         self._states: dict[str, CircuitState] = {}
-        self._blocked: dict[str, float] = {}
+        self._blocked: dict[str, float] = {}  # open (not half-open) refusals seen, until when
+        self._dirty: set[str] = set()  # breakers with failures counted, as far as we know
         self._down_until: float | None = None
 
     def __repr__(self) -> str:
@@ -161,22 +163,34 @@ class RedisBreakers:
         reply = await self._step("admit", key, probe=False)
         if reply is None:
             return await self._local.admit(key)
-        verdict, _, _, wait_us, failures = reply
+        verdict, _, state, wait_us, failures = reply
+        self._note_failures(key, failures)
         if verdict == 0:
             until = self.clock.monotonic() + wait_us / 1_000_000
-            self._blocked[key] = until
+            if _STATES[state] is CircuitState.OPEN:  # a half-open refusal ends with the probe
+                self._blocked[key] = until
             raise CircuitOpen(key, until)
         self._blocked.pop(key, None)
-        return Permit(key, probe=verdict == 2, clean=failures == 0)
+        return Permit(key, probe=verdict == 2)
 
     async def record(self, permit: Permit, outcome: Outcome) -> None:
-        if outcome == "success" and permit.clean and not permit.probe:
-            return  # closed with no failures when admitted: nothing to reset
-        if outcome == "neutral" and not permit.probe:
-            return
+        key = permit.key
+        if not permit.probe and (
+            outcome == "neutral" or (outcome == "success" and key not in self._dirty)
+        ):
+            return  # nothing to count, or no failure to reset
         op = "release" if outcome == "neutral" else outcome
-        if await self._step(op, permit.key, probe=permit.probe) is None:
+        reply = await self._step(op, key, probe=permit.probe)
+        if reply is None:
             await self._local.record(permit, outcome)
+        else:
+            self._note_failures(key, reply[4])
+
+    def _note_failures(self, key: str, failures: int) -> None:
+        if failures:
+            self._dirty.add(key)
+        else:
+            self._dirty.discard(key)
 
     async def close(self) -> None:
         await self._redis.aclose()
@@ -198,10 +212,12 @@ class RedisBreakers:
         ]
         try:
             raw = await self._script(keys=[f"{self.prefix}:cb:{{{key}}}"], args=args)
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
+        except (redis.exceptions.RedisError, OSError) as exc:
             if self._down_until is None:
                 _log.warning(
-                    "Redis at %s is unreachable (%s): breakers decide locally", self.where, exc
+                    "Redis at %s is unreachable or refused (%s): breakers decide locally",
+                    self.where,
+                    exc,
                 )
             self._down_until = self.clock.monotonic() + self.retry_s
             return None
@@ -214,6 +230,8 @@ class RedisBreakers:
 
     def _saw(self, key: str, old: CircuitState, new: CircuitState) -> None:
         self._states[key] = new
+        if new is CircuitState.CLOSED:
+            self._blocked.pop(key, None)
         if old is not new and self.on_change is not None:
             retry_at = (
                 self.clock.monotonic() + self.policy.open_s if new is CircuitState.OPEN else None

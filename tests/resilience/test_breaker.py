@@ -261,3 +261,37 @@ def test_nothing_passes_while_open_and_probes_never_exceed_the_limit(
         out = [(t, p) for t, p in out if p is not permit]
         if b.state is not CircuitState.HALF_OPEN:
             out = []
+
+
+def test_a_probe_reporting_after_its_lease_does_not_free_or_decide_for_the_next() -> None:
+    clock = FakeClock()
+    b = breaker(clock, probe_lease_s=10.0)
+    fail(b, 5)
+    clock.advance(60.0)
+    stale = b.admit()
+    clock.advance(10.0)  # its lease is over
+    fresh = b.admit()
+    b.released(stale)  # late, and neutral: must not free the fresh probe's place
+    with pytest.raises(CircuitOpen):
+        b.admit()
+    b.succeeded(stale)  # late: must not close the breaker while the fresh probe is out
+    assert b.state is CircuitState.HALF_OPEN
+    b.failed(fresh)
+    assert b.state is CircuitState.OPEN
+
+
+def test_the_failure_rate_starts_afresh_after_recovery() -> None:
+    """The outage's failures are not held against the recovered endpoint."""
+    clock = FakeClock()
+    b = breaker(
+        clock, failure_threshold=50, failure_rate=0.5, rate_min_calls=10, rate_window_s=60.0
+    )
+    for _ in range(10):
+        b.failed(b.admit())
+    assert b.state is CircuitState.OPEN
+    clock.advance(60.0)
+    b.succeeded(b.admit())
+    for _ in range(10):
+        b.succeeded(b.admit())
+    b.failed(b.admit())  # 1 failure in 12 outcomes since it closed
+    assert b.state is CircuitState.CLOSED

@@ -310,3 +310,28 @@ async def test_a_redis_that_refuses_writes_leaves_the_decisions_to_this_process(
     finally:
         await b.close()
         replica.stop()
+
+
+async def test_a_probe_reporting_after_its_lease_counts_for_nothing(
+    redis_url: str, prefix: str
+) -> None:
+    b = RedisBreakers(
+        redis_url, BreakerPolicy(open_s=0.1, probe_lease_s=0.2), SystemClock(), prefix=prefix
+    )
+    try:
+        await fail(b, 5)
+        await asyncio.sleep(0.11)
+        stale = await b.admit(KEY)
+        await asyncio.sleep(0.21)  # its lease is over
+        fresh = await b.admit(KEY)
+        assert fresh.probe
+        await b.record(stale, "neutral")
+        with pytest.raises(CircuitOpen):
+            await b.admit(KEY)  # the fresh probe still holds the only place
+        await b.record(stale, "success")
+        assert b.state(KEY) is CircuitState.HALF_OPEN
+        await b.record(fresh, "success")
+        assert b.state(KEY) is CircuitState.CLOSED
+    finally:
+        await b.close()
+        await delete_prefix(redis_url, prefix)

@@ -11,7 +11,9 @@ Counted failures are 5xx, timeouts and connection errors; 4xx and 429 are *neutr
 service answered; limits are the rate limiter's business). While OPEN, ``admit`` raises
 :class:`CircuitOpen` carrying when a probe may go, and nothing is sent. In HALF_OPEN at most
 ``half_open_probes`` requests pass at once; a probe that never reports (its process died, its
-task was cancelled without a word) frees its place after ``probe_lease_s``.
+task was cancelled without a word) frees its place after ``probe_lease_s``, and if it reports
+later its word no longer counts (each probe carries the *epoch* it was let through in). The
+failure-rate window starts afresh when the breaker opens and when it closes.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class Permit:
 
     key: str
     probe: bool = False
+    epoch: int = 0  # a probe's: the breaker's epoch when it was let through
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,7 @@ class CircuitBreaker:
         "_notify",
         "_permit",
         "_rates",
+        "epoch",
         "failures",
         "key",
         "opened_at",
@@ -111,6 +115,7 @@ class CircuitBreaker:
         self.opened_at = 0.0
         self.probes = 0
         self.probe_until = 0.0
+        self.epoch = 0  # moves on with every transition and every expired probe lease
         self._permit = Permit(key)
         p = self.policy
         self._rates = WindowCounts(clock, p.rate_window_s) if p.failure_rate else None
@@ -150,27 +155,33 @@ class CircuitBreaker:
             self._move(CircuitState.HALF_OPEN, now)
         if self.probes and now >= self.probe_until:
             self.probes = 0  # the probes in flight never reported: their lease is over
+            self.epoch += 1
         if self.probes >= self.policy.half_open_probes:
             raise CircuitOpen(self.key, self.probe_until)
         self.probes += 1
         self.probe_until = now + self.policy.probe_lease_s
-        return Permit(self.key, probe=True)
+        return Permit(self.key, probe=True, epoch=self.epoch)
+
+    def _live_probe(self, permit: Permit) -> bool:
+        return (
+            permit.probe and permit.epoch == self.epoch and self.state is CircuitState.HALF_OPEN
+        )
 
     def succeeded(self, permit: Permit) -> None:
         if self._rates is not None:
             self._rates.add(_CALLS)
-        if permit.probe and self.state is CircuitState.HALF_OPEN:
+        if self._live_probe(permit):
             self.probes = 0
             self.failures = 0
             self._move(CircuitState.CLOSED, self._clock.monotonic())
-        elif self.state is CircuitState.CLOSED:
+        elif self.state is CircuitState.CLOSED and not permit.probe:
             self.failures = 0
 
     def failed(self, permit: Permit) -> None:
         now = self._clock.monotonic()
-        if permit.probe and self.state is CircuitState.HALF_OPEN:
+        if self._live_probe(permit):
             self._open(now)
-        elif self.state is CircuitState.CLOSED:
+        elif self.state is CircuitState.CLOSED and not permit.probe:
             self.failures += 1
             rate_exceeded = self._rate_exceeded()
             if self.failures >= self.policy.failure_threshold or rate_exceeded:
@@ -178,7 +189,7 @@ class CircuitBreaker:
 
     def released(self, permit: Permit) -> None:
         """A neutral outcome: the permit's place is freed and nothing is counted."""
-        if permit.probe and self.state is CircuitState.HALF_OPEN and self.probes:
+        if self._live_probe(permit) and self.probes:
             self.probes -= 1
 
     def _rate_exceeded(self) -> bool:
@@ -196,6 +207,10 @@ class CircuitBreaker:
 
     def _move(self, new: CircuitState, now: float) -> None:
         old, self.state = self.state, new
+        if old is not new:
+            self.epoch += 1
+            if self._rates is not None and new is not CircuitState.HALF_OPEN:
+                self._rates.clear()  # a new period: the last one's outcomes say nothing of it
         if old is not new and self._notify is not None:
             retry_at = self.opened_at + self.policy.open_s if new is CircuitState.OPEN else None
             self._notify(Transition(self.key, old, new, now, retry_at))

@@ -160,10 +160,10 @@ class RedisBreakers:
         return until
 
     async def admit(self, key: str) -> Permit:
-        reply = await self._step("admit", key, probe=False)
+        reply = await self._step("admit", key)
         if reply is None:
             return await self._local.admit(key)
-        verdict, _, state, wait_us, failures = reply
+        verdict, _, state, wait_us, failures, epoch = reply
         self._note_failures(key, failures)
         if verdict == 0:
             until = self.clock.monotonic() + wait_us / 1_000_000
@@ -171,7 +171,7 @@ class RedisBreakers:
                 self._blocked[key] = until
             raise CircuitOpen(key, until)
         self._blocked.pop(key, None)
-        return Permit(key, probe=verdict == 2)
+        return Permit(key, probe=verdict == 2, epoch=epoch)
 
     async def record(self, permit: Permit, outcome: Outcome) -> None:
         key = permit.key
@@ -180,7 +180,7 @@ class RedisBreakers:
         ):
             return  # nothing to count, or no failure to reset
         op = "release" if outcome == "neutral" else outcome
-        reply = await self._step(op, key, probe=permit.probe)
+        reply = await self._step(op, key, permit)
         if reply is None:
             await self._local.record(permit, outcome)
         else:
@@ -195,12 +195,13 @@ class RedisBreakers:
     async def close(self) -> None:
         await self._redis.aclose()
 
-    async def _step(self, op: str, key: str, *, probe: bool) -> list[int] | None:
+    async def _step(self, op: str, key: str, permit: Permit | None = None) -> list[int] | None:
         import redis.exceptions
 
         if self._down_until is not None and self.clock.monotonic() < self._down_until:
             return None
         p = self.policy
+        probe = permit is not None and permit.probe
         args: list[str | int] = [
             op,
             int(probe),
@@ -209,6 +210,7 @@ class RedisBreakers:
             p.half_open_probes,
             round(p.probe_lease_s * 1_000_000),
             round(max(p.open_s, p.probe_lease_s) * 2000) + 3_600_000,
+            permit.epoch if permit is not None else 0,
         ]
         try:
             raw = await self._script(keys=[f"{self.prefix}:cb:{{{key}}}"], args=args)

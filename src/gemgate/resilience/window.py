@@ -47,6 +47,11 @@ class WindowCounts:
             slot[kind] += 1
             totals[kind] += 1
 
+    def clear(self) -> None:
+        """Forget every count."""
+        self._ring.clear()
+        self.totals = [0] * len(self.totals)
+
     def current(self) -> list[int]:
         """The totals of each kind within the window, now."""
         self._expire()

@@ -265,3 +265,24 @@ async def test_a_deadline_of_zero_sends_nothing_and_records_no_attempt() -> None
             await client.generate(PROMPT, deadline_s=0)
         assert emu.stats()["requests_total"] == 0
     assert client.costs.total.requests == 0
+
+
+async def test_after_a_burst_into_an_outage_traffic_returns_once_the_probe_succeeds() -> None:
+    """The burst's rejections filled the primary's throttle window: the probe is not refused
+    by it, and its success clears it, so traffic (pinned traffic too) returns at once."""
+    clock = FakeClock()
+    async with running(PRIMARY_DOWN, endpoint=VERTEX, clock=clock, concurrency=64) as (
+        client,
+        emu,
+    ):
+        await outcomes([client.generate(f"{PROMPT} {i}") for i in range(200)])
+        emu.set_faults({"rules": []})
+        clock.advance(61.0)
+        probe = await client.generate(PROMPT)
+        after = [await client.generate(f"{PROMPT} after {i}") for i in range(50)]
+        pinned = await outcomes(
+            [client.generate(f"{PROMPT} pinned {i}", region="us-central1") for i in range(50)]
+        )
+    assert probe.region == "us-central1"
+    assert [r.region for r in after] == ["us-central1"] * 50
+    assert [r for r in pinned if isinstance(r, BaseException)] == []

@@ -44,7 +44,7 @@ def router(clock: FakeClock, *, throttle: bool = False, threshold: int = 5) -> R
 async def overload(r: Router, region: str, times: int = 200) -> None:
     """``times`` attempts at ``region`` that each meet a 503 (or are refused locally)."""
     for _ in range(times):
-        with contextlib.suppress(Throttled):
+        with contextlib.suppress(Throttled, CircuitOpen):
             await r.report(await r.choose(MODEL, pinned=region), S503)
 
 
@@ -157,3 +157,15 @@ async def test_a_pinned_request_to_a_throttled_endpoint_is_refused_locally() -> 
     refused = [o for o in outcomes if isinstance(o, Throttled)]
     assert len(refused) >= 40
     assert {e.endpoint for e in refused} == {"global"}
+
+
+async def test_a_probe_is_never_refused_by_the_throttle_and_its_success_clears_it() -> None:
+    clock = FakeClock()
+    r = router(clock, throttle=True, threshold=20)
+    await overload(r, "us-central1")  # 20 rejections fill the throttle's window and open it
+    assert r.throttles["us-central1"].probability() > 0.9
+    clock.advance(60.0)
+    probe = await r.choose(MODEL, pinned="us-central1")
+    assert probe.permit.probe
+    await r.report(probe, None)
+    assert r.throttles["us-central1"].probability() == 0.0

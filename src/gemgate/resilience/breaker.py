@@ -163,9 +163,7 @@ class CircuitBreaker:
         return Permit(self.key, probe=True, epoch=self.epoch)
 
     def _live_probe(self, permit: Permit) -> bool:
-        return (
-            permit.probe and permit.epoch == self.epoch and self.state is CircuitState.HALF_OPEN
-        )
+        return permit.probe and permit.epoch == self.epoch and self.state is CircuitState.HALF_OPEN
 
     def succeeded(self, permit: Permit) -> None:
         if self._rates is not None:

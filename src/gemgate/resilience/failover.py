@@ -4,7 +4,8 @@ Endpoints are tried in their configured order: a new request goes to the first w
 admits it and whose throttle does not refuse it; a retry after a failure that failover helps with
 (5xx, timeout, connection, malformed body) starts at the *next* endpoint, any other retry at the
 same one. When the primary's breaker lets a probe through and it succeeds, new requests go back to
-the primary. A request pinned to a region (data residency) only ever goes there.
+the primary: a probe is never refused by the throttle, and its success clears the throttle's
+window. A request pinned to a region (data residency) only ever goes there.
 
 After each attempt, ``report`` tells the endpoint's breaker and throttle what happened:
 
@@ -126,7 +127,7 @@ class Router:
                 refused.append(CircuitOpen(endpoint.name, exc.retry_at, model=model))
                 continue
             throttle = self.throttles.get(endpoint.name)
-            p = throttle.refuse() if throttle is not None else 0.0
+            p = throttle.refuse() if throttle is not None and not permit.probe else 0.0
             if p:
                 await self.breakers.record(permit, "neutral")
                 refused.append(Throttled(endpoint.name, p))
@@ -147,6 +148,8 @@ class Router:
         throttle = route.throttle
         if error is None:  # the common case, first
             if throttle is not None:
+                if route.permit.probe:
+                    throttle.reset()  # the breaker closes: the outage's rejections are history
                 throttle.outcome(True)
             await self.breakers.record(route.permit, "success")
             return

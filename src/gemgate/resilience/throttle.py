@@ -62,6 +62,10 @@ class AdaptiveThrottle:
             return p
         return 0.0
 
+    def reset(self) -> None:
+        """Forget the window: the endpoint has just proved itself healthy again."""
+        self._counts.clear()
+
     def outcome(self, accepted: bool) -> None:
         """A sent request ended: ``accepted`` unless it was an overload signal (5xx, 429,
         timeout, dropped connection)."""

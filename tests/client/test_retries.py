@@ -151,3 +151,16 @@ async def test_a_retry_after_http_date_is_the_time_left_until_it() -> None:
         result = await client.generate(PROMPT)
     assert result.attempts == 2
     assert 28.0 <= clock.sleeps[0] <= 30.0 + 0.1  # whole seconds on the wire
+
+
+async def test_after_a_per_day_429_later_requests_fail_at_once_until_the_reset() -> None:
+    clock = FakeClock()
+    fault = FaultRule("status", status=429, quota="day", count=1)
+    async with running(fault, clock=clock) as (client, emu):
+        with pytest.raises(DailyQuotaExhausted):
+            await client.generate(PROMPT)
+        with pytest.raises(DailyQuotaExhausted) as info:
+            await client.generate(PROMPT)  # not parked in the limiter until midnight
+        assert emu.stats()["requests_total"] == 1
+    assert clock.sleeps == []
+    assert info.value.resets_at is not None

@@ -13,7 +13,7 @@ from gemgate.client import GeminiAPIClient
 from gemgate.config import LimitSettings, Settings, load_settings
 from gemgate.credentials import Secret
 from gemgate.emulator import EmulatorConfig, EmulatorServer, FaultRule
-from gemgate.errors import DailyQuotaExhausted, DeadlineExceeded
+from gemgate.errors import DailyQuotaExhausted
 from gemgate.observability import AttemptFailed
 
 
@@ -60,8 +60,13 @@ async def test_a_per_day_429_stops_the_model_until_midnight_pacific(
         EmulatorServer(EmulatorConfig(faults=(fault,))) as emu,
         GeminiAPIClient.from_settings(settings, key, base_url=emu.base_url) as client,
     ):
-        with pytest.raises(DailyQuotaExhausted):
+        with pytest.raises(DailyQuotaExhausted) as first:
             await client.generate("spends the day")
-        with pytest.raises(DeadlineExceeded):
-            await client.generate("not sent before midnight", deadline_s=5)
+        for deadline in (5, None):  # refused at once, not parked until midnight
+            with pytest.raises(DailyQuotaExhausted) as later:
+                await client.generate("not sent before midnight", deadline_s=deadline)
+            assert later.value.resets_at is not None
+            assert first.value.resets_at is not None
+            assert abs((later.value.resets_at - first.value.resets_at).total_seconds()) < 2
+            assert later.value.status is None  # refused here; the service was not asked
         assert emu.stats()["requests_total"] == 1

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 
 from gemgate.clock import FakeClock
 from gemgate.config import LimitRule
-from gemgate.errors import DeadlineExceeded, ExceedsLimit
+from gemgate.errors import DailyQuotaExhausted, DeadlineExceeded, ExceedsLimit
 from gemgate.queue import Priority
 from gemgate.ratelimit import MemoryStore, RateLimiter, seconds_to_pacific_midnight
 
@@ -161,3 +162,22 @@ async def test_a_failing_check_empties_the_line_without_waiting_for_capacity() -
     assert clock.sleeps == [wait]  # only the first head ever slept
     clock.autojump = True
     assert (await lim.acquire(MODEL, 1)).waited_s < 1e-5  # nothing was taken on the way out
+
+
+async def test_a_spent_daily_limit_is_refused_at_once_with_when_it_resets() -> None:
+    clock = FakeClock(wall_start=1_767_225_600.0)  # 2026-01-01 00:00 UTC = 16:00 Pacific
+    lim = limiter(clock, LimitRule("requests_per_day", 2, 86_400.0))
+    await lim.acquire(MODEL, 1)
+    await lim.acquire(MODEL, 1)
+    with pytest.raises(DailyQuotaExhausted) as info:
+        await lim.acquire(MODEL, 1)
+    assert clock.sleeps == []  # not parked for the eight hours left
+    assert info.value.resets_at == datetime(2026, 1, 1, 8, 0, tzinfo=UTC)  # midnight Pacific
+    assert info.value.retry_delay == pytest.approx(8 * 3600)
+
+
+async def test_a_bucket_wait_that_ends_near_midnight_is_still_waited_out() -> None:
+    clock = FakeClock(wall_start=1_767_254_400.0 - 30)  # 30 s before midnight Pacific
+    lim = limiter(clock, LimitRule("requests", 60, 60.0, burst=1))
+    await lim.acquire(MODEL, 1)
+    assert (await lim.acquire(MODEL, 1)).waited_s > 0  # a second's refill, not a day's reset

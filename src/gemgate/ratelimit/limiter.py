@@ -7,6 +7,10 @@ is not starved by small ones behind it and a HIGH request that arrives overtakes
 still waiting. ``reconcile`` charges the real prompt count instead of the estimate, ``release``
 gives back a reservation whose request was never sent, and ``pause`` stops grants on a dimension
 (for every process sharing the store) when the provider answered 429 for it.
+
+A wait that lasts until the daily reset (a spent ``requests_per_day`` limit, or the provider's
+per-day 429 learnt by any process sharing the store) is not waited out: ``acquire`` raises
+:class:`DailyQuotaExhausted` at once, with ``resets_at``.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ import heapq
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from gemgate.clock import Clock, SystemClock
 from gemgate.config.limits import DAILY, LimitRule
-from gemgate.errors import DeadlineExceeded
+from gemgate.errors import DailyQuotaExhausted, DeadlineExceeded
 from gemgate.ratelimit.bucket import BucketSpec, Rate
 from gemgate.ratelimit.store import DailySpec, Dimension, LimitStore, MemoryStore
 from gemgate.ratelimit.store.base import pacific_day
@@ -90,6 +95,24 @@ class _Line:
         self.heap.remove(waiter)
         heapq.heapify(self.heap)
         self.wake_head()
+
+
+def _refuse_a_day_long_wait(key: str, dims: Sequence[Dimension], wait_s: float, now: float) -> None:
+    """Raise DailyQuotaExhausted when ``wait_s`` ends at the daily reset rather than when a
+    bucket refills (it lasts longer than any bucket's window)."""
+    to_reset = seconds_to_pacific_midnight(now)
+    longest = max((d.spec.window_us for d in dims if isinstance(d.spec, BucketSpec)), default=0)
+    if wait_s * 1_000_000 <= longest + 1_000_000 or abs(wait_s - to_reset) > 2.0:
+        return
+    resets_at = datetime.fromtimestamp(now + to_reset, UTC)
+    error = DailyQuotaExhausted(
+        f"the daily quota for {key.rpartition(':')[2]} is spent until midnight Pacific "
+        f"({resets_at:%Y-%m-%d %H:%M} UTC)",
+        retry_delay=wait_s,
+        status=None,
+    )
+    error.resets_at = resets_at
+    raise error
 
 
 class RateLimiter:
@@ -180,6 +203,7 @@ class RateLimiter:
             grant = await self.store.acquire(key, dims)
             if grant.granted:
                 return
+            _refuse_a_day_long_wait(key, dims, grant.wait_s, self.clock.time())
             now = self.clock.monotonic()
             if deadline_at is not None and now + grant.wait_s > deadline_at:
                 raise DeadlineExceeded(f"rate-limit capacity for {key} not before the deadline")

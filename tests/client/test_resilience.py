@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Iterable
 
 import pytest
 
-from gemgate.client import GeminiAPIClient
+from gemgate.client import GeminiAPIClient, endpoints_of
 from gemgate.clock import FakeClock, SystemClock
 from gemgate.config import (
     BreakerSettings,
@@ -24,7 +24,14 @@ from gemgate.config import (
 )
 from gemgate.credentials import Secret
 from gemgate.emulator import EmulatorConfig, EmulatorServer, FaultRule
-from gemgate.errors import CircuitOpen, DeadlineExceeded, NoSuchRegion, ServerError, Throttled
+from gemgate.errors import (
+    CircuitOpen,
+    ConfigError,
+    DeadlineExceeded,
+    NoSuchRegion,
+    ServerError,
+    Throttled,
+)
 from gemgate.observability import CircuitChanged, Event
 from gemgate.ratelimit import RateLimiter
 
@@ -286,3 +293,24 @@ async def test_after_a_burst_into_an_outage_traffic_returns_once_the_probe_succe
     assert probe.region == "us-central1"
     assert [r.region for r in after] == ["us-central1"] * 50
     assert [r for r in pinned if isinstance(r, BaseException)] == []
+
+
+def test_base_urls_on_one_host_are_told_apart_by_their_path() -> None:
+    endpoint = EndpointSettings(
+        base_urls=("https://gw.example:8443/us", "https://gw.example:8443/eu/")
+    )
+    settings = dataclasses.replace(load_settings(None, env={}), endpoint=endpoint)
+    assert [e.name for e in endpoints_of(settings)] == ["gw.example:8443/us", "gw.example:8443/eu"]
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        EndpointSettings(base_urls=("https://a.example", "https://a.example/")),
+        EndpointSettings(kind="vertex", project="p", regions=("us-central1", "us-central1")),
+    ],
+)
+def test_an_endpoint_listed_twice_is_a_config_error(endpoint: EndpointSettings) -> None:
+    settings = dataclasses.replace(load_settings(None, env={}), endpoint=endpoint)
+    with pytest.raises(ConfigError, match="listed twice"):
+        endpoints_of(settings)

@@ -42,16 +42,27 @@ def _checked(url: str | None) -> str | None:
 
 def endpoints_of(settings: Settings, base_url: str | None = None) -> list[Endpoint]:
     """The ordered endpoints the settings describe: one per Vertex region, or one per
-    Developer API base URL (named by its host and port)."""
+    Developer API base URL (named by its host, port and path: its breaker, throttle and pin
+    name). Two endpoints of one name are a ConfigError."""
     e = settings.endpoint
     url = _checked(base_url) or e.base_url
     if e.kind == "vertex":
-        return [Endpoint("vertex", e.api_version, url, e.project, r) for r in e.regions]
-    if e.base_urls and base_url is None:
-        return [
-            Endpoint("developer", e.api_version, u, label=urlsplit(u).netloc) for u in e.base_urls
-        ]
-    return [Endpoint("developer", e.api_version, url)]
+        found = [Endpoint("vertex", e.api_version, url, e.project, r) for r in e.regions]
+    elif e.base_urls and base_url is None:
+        found = [Endpoint("developer", e.api_version, u, label=_label(u)) for u in e.base_urls]
+    else:
+        found = [Endpoint("developer", e.api_version, url)]
+    names = [endpoint.name for endpoint in found]
+    for name in names:
+        if names.count(name) > 1:
+            key = "endpoint.regions" if e.kind == "vertex" else "endpoint.base_urls"
+            raise ConfigError(settings.source or "settings", key, f"{name!r} is listed twice")
+    return found
+
+
+def _label(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.netloc + parts.path.rstrip("/")
 
 
 def limiter_for(settings: Settings, clock: Clock) -> RateLimiter:

@@ -133,7 +133,7 @@ def parse_line(text: str, number: int) -> BatchItem | BadLine:
     try:
         obj = json.loads(text.rstrip("\r\n"))
     except json.JSONDecodeError as exc:
-        where = f"{exc.msg}, column {exc.colno}"
+        where = f"{exc.msg}: column {exc.colno}"
         return BadLine(fallback_id, number, f"line {number}: not valid JSON ({where})")
     if not isinstance(obj, dict):
         return BadLine(fallback_id, number, f"line {number}: not a JSON object")

@@ -44,7 +44,7 @@ def failed_record(
 ) -> dict[str, Any]:
     """A failure; with the request's final event when it reached the pipeline."""
     status = getattr(error, "status", None)
-    retryable = getattr(error, "retryable", True)
+    retryable = kind != "InvalidInput" and getattr(error, "retryable", True)
     return {
         "id": item_id,
         "status": "failed",
@@ -56,6 +56,7 @@ def failed_record(
         "latency_ms": round(event.latency_ms, 1) if event else None,
         "queue_ms": round(event.queue_ms, 1) if event else None,
         "region": event.region if event else None,
+        "finish_reason": None,
         "request_id": event.request_id if event else None,
         "error": {
             "type": kind or type(error).__name__,

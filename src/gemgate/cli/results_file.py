@@ -31,13 +31,15 @@ class ResultsFile:
         """Read a previous run's results; returns how many ids completed."""
         if not self.path.exists():
             return 0
-        lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
+        text = self.path.read_text(encoding="utf-8", errors="replace")
+        lines = text.splitlines()
         kept: list[str] = []
         for number, line in enumerate(lines, start=1):
             record = _record(line)
             if record is None:
-                if number == len(lines) or not line.strip():
-                    continue  # a blank line, or the last line torn by an interrupted run
+                torn = number == len(lines) and not text.endswith("\n") and line.startswith("{")
+                if torn or not line.strip():
+                    continue  # a blank line, or the last line cut off by an interrupted run
                 raise ConfigError(
                     str(self.path),
                     f"line {number}",

@@ -8,7 +8,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from gemgate.observability.events import AttemptFailed, CircuitChanged, Event, RequestFinished
+from gemgate.observability.events import (
+    AttemptFailed,
+    CircuitChanged,
+    Event,
+    RequestFinished,
+    RequestState,
+)
 
 __all__ = ["Metrics", "percentile"]
 
@@ -47,7 +53,7 @@ class Metrics:
                 self.circuits_opened[f"{event.endpoint}/{event.model}"] += 1
         elif isinstance(event, RequestFinished):
             self.outcomes[event.state.value] += 1
-            if event.error_type is not None:
+            if event.state in (RequestState.FAILED, RequestState.REJECTED) and event.error_type:
                 self.failed_by[event.error_type] += 1
             self.latencies_ms.append(event.latency_ms)
             self.queue_ms += event.queue_ms

@@ -4,8 +4,9 @@
 
 Measures, on one request's three dimensions (requests, tokens, requests per day), all granted:
 
-- pure ``bucket.take`` over the two buckets, and ``MemoryStore.acquire`` (the default store),
-  as decisions per second in one task;
+- pure ``bucket.take`` over the two buckets, ``MemoryStore.acquire`` (the default store) and
+  ``RateLimiter.acquire`` over it (what a request goes through), as decisions per second in one
+  task;
 - ``RedisStore.acquire`` latency p50/p99, one at a time, and decisions per second at a
   concurrency of 16, on a loopback Redis;
 - Redis round trips per request (one acquire + one adjust), from ``INFO commandstats`` deltas:
@@ -29,7 +30,15 @@ from contextlib import contextmanager
 
 import redis.asyncio as aioredis
 
-from gemgate.ratelimit import BucketSpec, BucketState, DailySpec, Dimension, MemoryStore
+from gemgate.config import LimitRule
+from gemgate.ratelimit import (
+    BucketSpec,
+    BucketState,
+    DailySpec,
+    Dimension,
+    MemoryStore,
+    RateLimiter,
+)
 from gemgate.ratelimit.bucket import take
 from gemgate.ratelimit.store.redis import RedisStore
 
@@ -60,6 +69,22 @@ async def memory_store(n: int) -> float:
     started = time.perf_counter()
     for _ in range(n):
         await store.acquire(SCOPE, DIMS)
+    return n / (time.perf_counter() - started)
+
+
+async def rate_limiter(n: int) -> float:
+    """``RateLimiter.acquire``: what a request goes through (its line by priority, the store)."""
+    rules = {
+        "m": (
+            LimitRule("requests", 10**7, 60.0, burst=10**6),
+            LimitRule("tokens", 10**7, 60.0, burst=5 * 10**6),
+            LimitRule("requests_per_day", 10**9, 86_400.0),
+        )
+    }
+    limiter = RateLimiter(rules, MemoryStore())
+    started = time.perf_counter()
+    for _ in range(n):
+        await limiter.acquire("m", 10, scope="k:bench0000")
     return n / (time.perf_counter() - started)
 
 
@@ -157,6 +182,10 @@ async def main(args: argparse.Namespace) -> None:
     rows = [
         ("bucket.take (2 buckets), decisions/s", f"{pure_take(args.decisions):,.0f}"),
         ("MemoryStore.acquire (3 dims), decisions/s", f"{await memory_store(args.decisions):,.0f}"),
+        (
+            "RateLimiter.acquire (3 dims, memory), decisions/s",
+            f"{await rate_limiter(args.decisions):,.0f}",
+        ),
     ]
     with private_redis() if args.redis_url is None else _given(args.redis_url) as url:
         try:

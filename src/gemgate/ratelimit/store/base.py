@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from gemgate.errors import ExceedsLimit
@@ -48,11 +48,11 @@ class DailySpec:
             raise ValueError(f"a daily limit is at least 1, not {self.limit}")
 
 
-@dataclass(frozen=True, slots=True)
-class Dimension:
+class Dimension(NamedTuple):
     """One limit a request counts against: ``"requests"``, ``"tokens"``, ``"requests_per_day"``…
 
-    ``cost`` is what this request takes from it (0 takes nothing and always fits)."""
+    ``cost`` is what this request takes from it (0 takes nothing and always fits). A named tuple:
+    every request makes a few, so they must be cheap to build."""
 
     name: str
     spec: BucketSpec | DailySpec

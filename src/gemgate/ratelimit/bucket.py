@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from gemgate.errors import ExceedsLimit
 
@@ -107,9 +108,10 @@ class BucketSpec:
         return cls(capacity=burst, refill=refill, window_us=window_us)
 
 
-@dataclass(frozen=True, slots=True)
-class BucketState:
-    """``level`` in units × ``window_us`` (it may be negative: a debt) as of ``at_us``."""
+class BucketState(NamedTuple):
+    """``level`` in units × ``window_us`` (it may be negative: a debt) as of ``at_us``.
+
+    A named tuple: every decision makes one per bucket, so it must be cheap to build."""
 
     level: int
     at_us: int

@@ -48,7 +48,7 @@ async def test_a_spent_counter_grants_again_right_after_midnight_pacific() -> No
     rpd = Dimension("requests_per_day", DailySpec(2), 1)
     assert (await store.acquire(SCOPE, [rpd])).granted
     assert (await store.acquire(SCOPE, [rpd])).granted
-    assert await store.acquire(SCOPE, [rpd]) == Grant(False, 1.0)
+    assert await store.acquire(SCOPE, [rpd]) == Grant(False, 1.0, daily=True)
     clock.advance(1.0)
     assert (await store.acquire(SCOPE, [rpd])).granted
 

@@ -75,8 +75,8 @@ def test_the_acquire_script_decides_exactly_as_bucket_py(
     try:
         script = client.register_script(load_script("acquire.lua"))
         args = [*NO_DAY, "b", cost, spec.capacity, spec.refill, spec.window_us]
-        granted, wait, now, stale = script(keys=[key], args=args)
-        assert (wait, stale) == (wait_us(spec, state, cost, now), 0)
+        granted, wait, daily, now, stale = script(keys=[key], args=args)
+        assert (wait, daily, stale) == (wait_us(spec, state, cost, now), 0, 0)
         assert granted == (wait == 0)
         states, _ = take([(spec, state, cost)], now)
         if granted and states is not None:

@@ -161,3 +161,20 @@ async def test_a_daily_extra_charge_counts_against_the_day(backend: Backend) -> 
     await backend.store.adjust(SCOPE, rpd, -4)
     assert (await backend.store.acquire(SCOPE, [rpd])).granted
     assert not (await backend.store.acquire(SCOPE, [rpd])).granted
+
+
+async def test_a_refusal_says_whether_it_lasts_until_the_daily_reset(backend: Backend) -> None:
+    """A spent daily counter or a paused daily dimension (a per-day 429) is flagged ``daily``,
+    even at cost 0; a bucket's wait or another dimension's pause is not, however long."""
+    spent = Dimension("requests_per_day", DailySpec(1), 1)
+    assert (await backend.store.acquire(SCOPE, [spent])).granted
+    assert (await backend.store.acquire(SCOPE, [spent, requests()])).daily
+    await backend.store.acquire(SCOPE, [tokens(10)])
+    await backend.store.pause(SCOPE, "requests", 3_600)
+    other = "k:other:gemini-2.5-flash"
+    assert not (await backend.store.acquire(SCOPE, [requests(), tokens(10)])).daily
+    free_day = Dimension("requests_per_day", DailySpec(10**12), 0)
+    assert (await backend.store.acquire(other, [free_day, requests()])).granted
+    await backend.store.pause(other, "requests_per_day", 3_600)
+    grant = await backend.store.acquire(other, [free_day, requests()])
+    assert (grant.granted, grant.daily) == (False, True)

@@ -181,3 +181,35 @@ async def test_a_bucket_wait_that_ends_near_midnight_is_still_waited_out() -> No
     lim = limiter(clock, LimitRule("requests", 60, 60.0, burst=1))
     await lim.acquire(MODEL, 1)
     assert (await lim.acquire(MODEL, 1)).waited_s > 0  # a second's refill, not a day's reset
+
+
+async def test_a_long_pause_of_another_dimension_near_midnight_is_waited_out() -> None:
+    """Only the daily dimension means "the day is spent": a per-minute 429's 90 s pause learnt
+    a minute before midnight is a wait, not a DailyQuotaExhausted."""
+    clock = FakeClock(wall_start=1_767_254_400.0 - 60)  # a minute before midnight Pacific
+    lim = limiter(clock, LimitRule("requests", 1000, 60.0))
+    await lim.pause(MODEL, "requests", 90.0)
+    assert (await lim.acquire(MODEL, 1)).waited_s == pytest.approx(90.0)
+
+
+async def test_a_per_day_429_fails_later_requests_at_once_whatever_the_other_limits() -> None:
+    clock = FakeClock(wall_start=1_767_254_400.0 - 1800)  # half an hour before midnight
+    lim = limiter(clock, LimitRule("requests", 100, 3600.0))  # an hourly limit
+    await lim.exhaust_day(MODEL)
+    with pytest.raises(DailyQuotaExhausted) as info:
+        await lim.acquire(MODEL, 1)
+    assert info.value.resets_at == datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    assert clock.sleeps == []
+
+
+async def test_a_per_day_429_in_the_first_minutes_of_a_day_pauses_only_those_minutes() -> None:
+    """Our midnight may come before the provider's: a per-day 429 a minute into the day does
+    not stop the model for the whole day."""
+    clock = FakeClock(wall_start=1_767_254_400.0 + 60)  # a minute after midnight Pacific
+    lim = limiter(clock)
+    await lim.exhaust_day(MODEL)
+    with pytest.raises(DailyQuotaExhausted) as info:
+        await lim.acquire(MODEL, 1)
+    assert info.value.retry_delay == pytest.approx(540.0)
+    clock.advance(540.0)
+    assert (await lim.acquire(MODEL, 1)).waited_s == 0.0

@@ -26,13 +26,18 @@ from gemgate.clock import Clock, SystemClock
 from gemgate.config.limits import DAILY, LimitRule
 from gemgate.errors import DailyQuotaExhausted, DeadlineExceeded
 from gemgate.ratelimit.bucket import BucketSpec, Rate
-from gemgate.ratelimit.store import DailySpec, Dimension, LimitStore, MemoryStore
+from gemgate.ratelimit.store import DailySpec, Dimension, Grant, LimitStore, MemoryStore
 from gemgate.ratelimit.store.base import pacific_day
 
 __all__ = ["RateLimiter", "Reservation", "default_burst", "seconds_to_pacific_midnight"]
 
 # A dimension without a limit still gets a bucket, so that a provider's 429 can pause it.
 _UNLIMITED = BucketSpec(capacity=10**9, refill=10**9, window_us=1_000_000)
+# Without a daily limit, the daily dimension is still there (costing 0, so nothing is counted),
+# so that a per-day 429 can pause it and later requests learn that the day is spent.
+_NO_DAILY = DailySpec(10**12)
+_FREE = (_UNLIMITED, _NO_DAILY)
+_NEW_DAY_S = 600.0
 _NORMAL = 5
 
 
@@ -97,22 +102,17 @@ class _Line:
         self.wake_head()
 
 
-def _refuse_a_day_long_wait(key: str, dims: Sequence[Dimension], wait_s: float, now: float) -> None:
-    """Raise DailyQuotaExhausted when ``wait_s`` ends at the daily reset rather than when a
-    bucket refills (it lasts longer than any bucket's window)."""
-    to_reset = seconds_to_pacific_midnight(now)
-    longest = max((d.spec.window_us for d in dims if isinstance(d.spec, BucketSpec)), default=0)
-    if wait_s * 1_000_000 <= longest + 1_000_000 or abs(wait_s - to_reset) > 2.0:
-        return
-    resets_at = datetime.fromtimestamp(now + to_reset, UTC)
+def _day_spent(key: str, grant: Grant, now: float) -> DailyQuotaExhausted:
+    """The error for a refusal that lasts until the daily reset."""
+    resets_at = datetime.fromtimestamp(now + grant.wait_s, UTC)
     error = DailyQuotaExhausted(
         f"the daily quota for {key.rpartition(':')[2]} is spent until midnight Pacific "
         f"({resets_at:%Y-%m-%d %H:%M} UTC)",
-        retry_delay=wait_s,
+        retry_delay=grant.wait_s,
         status=None,
     )
     error.resets_at = resets_at
-    raise error
+    return error
 
 
 class RateLimiter:
@@ -138,20 +138,25 @@ class RateLimiter:
 
     @staticmethod
     def _specs_of(rules: Sequence[LimitRule]) -> dict[str, BucketSpec | DailySpec]:
-        specs: dict[str, BucketSpec | DailySpec] = {"requests": _UNLIMITED, "tokens": _UNLIMITED}
+        specs: dict[str, BucketSpec | DailySpec] = {
+            "requests": _UNLIMITED,
+            "tokens": _UNLIMITED,
+            DAILY: _NO_DAILY,
+        }
         specs.update({rule.name: _spec(rule) for rule in rules})
         return specs
 
     def dimensions(self, model: str, tokens: int) -> tuple[Dimension, ...]:
         specs = self._specs.get(model, self._default)
         return tuple(
-            Dimension(name, spec, tokens if name == "tokens" else 1) for name, spec in specs.items()
+            Dimension(name, spec, 0 if spec is _NO_DAILY else tokens if name == "tokens" else 1)
+            for name, spec in specs.items()
         )
 
     def limited(self, model: str) -> bool:
         """Whether ``model`` has any limit of its own (beyond pauses learnt from 429s)."""
         specs = self._specs.get(model, self._default)
-        return any(spec is not _UNLIMITED for spec in specs.values())
+        return any(spec not in _FREE for spec in specs.values())
 
     async def acquire(
         self,
@@ -203,7 +208,8 @@ class RateLimiter:
             grant = await self.store.acquire(key, dims)
             if grant.granted:
                 return
-            _refuse_a_day_long_wait(key, dims, grant.wait_s, self.clock.time())
+            if grant.daily:
+                raise _day_spent(key, grant, self.clock.time())
             now = self.clock.monotonic()
             if deadline_at is not None and now + grant.wait_s > deadline_at:
                 raise DeadlineExceeded(f"rate-limit capacity for {key} not before the deadline")
@@ -244,10 +250,14 @@ class RateLimiter:
         await self.store.pause(f"{scope}:{model}", dimension, seconds)
 
     async def exhaust_day(self, model: str, *, scope: str = "") -> None:
-        """A per-day quota is spent: no grants until midnight Pacific time."""
-        seconds = seconds_to_pacific_midnight(self.clock.time())
+        """A per-day quota is spent: no grants until midnight Pacific time; until then,
+        ``acquire`` raises DailyQuotaExhausted. In the first minutes of a day (by our clock) the
+        provider may not have reset yet: then the pause lasts only until ``_NEW_DAY_S`` in."""
+        wall_us = int(self.clock.time() * 1_000_000)
+        _, start_us, end_us = pacific_day(wall_us)
+        since_s = (wall_us - start_us) / 1_000_000
+        seconds = (end_us - wall_us) / 1_000_000 if since_s >= _NEW_DAY_S else _NEW_DAY_S - since_s
         await self.store.pause(f"{scope}:{model}", DAILY, seconds)
-        await self.store.pause(f"{scope}:{model}", "requests", seconds)
 
     async def close(self) -> None:
         await self.store.close()

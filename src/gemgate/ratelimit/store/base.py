@@ -61,10 +61,14 @@ class Dimension(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """A decision: ``granted``, or not before ``wait_s`` seconds (exact, finite; 0.0 if granted)."""
+    """A decision: ``granted``, or not before ``wait_s`` seconds (exact, finite; 0.0 if granted).
+
+    ``daily``: a daily dimension (its counter spent, or paused by a per-day 429) is among what
+    refuses, so the request cannot go before the daily reset."""
 
     granted: bool
     wait_s: float
+    daily: bool = False
 
 
 GRANTED = Grant(True, 0.0)

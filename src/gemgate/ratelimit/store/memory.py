@@ -47,7 +47,7 @@ class MemoryStore:
     async def acquire(self, scope: str, dims: Sequence[Dimension]) -> Grant:
         check_costs(dims)
         now = int(self.clock.monotonic() * 1_000_000)
-        wait = self._paused_us(scope, dims, now) if self._pauses else 0
+        wait, daily = self._paused_us(scope, dims, now) if self._pauses else (0, False)
         keys: list[Key] = []
         items: list[tuple[BucketSpec, BucketState, int]] = []
         counts: list[tuple[Key, tuple[int, int]]] = []
@@ -60,23 +60,26 @@ class MemoryStore:
                 keys.append(key)
                 items.append((spec, state, dim.cost))
             else:
-                wait = max(wait, self._count_today(key, spec, dim.cost, counts))
+                spent = self._count_today(key, spec, dim.cost, counts)
+                wait, daily = max(wait, spent), daily or spent > 0
         states, bucket_wait = take(items, now)
         if wait or states is None:
-            return Grant(False, max(wait, bucket_wait) / 1_000_000)
+            return Grant(False, max(wait, bucket_wait) / 1_000_000, daily=daily)
         self._buckets.update(zip(keys, states, strict=True))
         self._daily.update(counts)
         return GRANTED
 
-    def _paused_us(self, scope: str, dims: Sequence[Dimension], now: int) -> int:
-        wait = 0
+    def _paused_us(self, scope: str, dims: Sequence[Dimension], now: int) -> tuple[int, bool]:
+        """The longest pause left over ``dims``, and whether a daily dimension is paused."""
+        wait, daily = 0, False
         for dim in dims:
             until = self._pauses.get((scope, dim.name))
             if until is not None and until <= now:
                 del self._pauses[scope, dim.name]
             elif until is not None:
                 wait = max(wait, until - now)
-        return wait
+                daily = daily or isinstance(dim.spec, DailySpec)
+        return wait, daily
 
     def _count_today(
         self, key: Key, spec: DailySpec, cost: int, counts: list[tuple[Key, tuple[int, int]]]

@@ -151,7 +151,7 @@ class RedisStore:
         if reply is None:
             assert self._fallback is not None  # _run raised when there is none
             return await self._fallback.acquire(scope, self._scaled(dims))
-        return GRANTED if reply[0] else Grant(False, reply[1] / 1_000_000)
+        return GRANTED if reply[0] else Grant(False, reply[1] / 1_000_000, daily=bool(reply[2]))
 
     async def adjust(self, scope: str, dim: Dimension, delta: int) -> None:
         if not delta:

@@ -8,12 +8,13 @@
 -- ARGV[6 + 5(i-1) .. 10 + 5(i-1)]  dimension i: kind, cost, a, b, c where
 --           kind 'b' (bucket): a = capacity, b = refill, c = window_us
 --           kind 'd' (daily):  a = limit, b and c unused
--- Returns {granted (1|0), wait_us, now_us, stale (1|0)}: when refused, wait_us is the exact time
--- until every cost fits and every pause has ended; nothing is written. stale = 1 asks the client
--- for a fresh day table (see bucket.lua).
+-- Returns {granted (1|0), wait_us, daily (1|0), now_us, stale (1|0)}: when refused, wait_us is
+-- the exact time until every cost fits and every pause has ended, and daily = 1 when a daily
+-- counter (spent, or paused) is among what blocks, so nothing goes before the daily reset;
+-- nothing is written. stale = 1 asks the client for a fresh day table (see bucket.lua).
 
 local now = now_us()
-local wait = 0
+local wait, daily = 0, 0
 local plan = {}
 for i, key in ipairs(KEYS) do
   local j = 6 + 5 * (i - 1)
@@ -31,17 +32,18 @@ for i, key in ipairs(KEYS) do
   else
     local h = redis.call('HMGET', key, 'd', 'n', 'p')
     local pause = tonumber(h[3]) or 0
+    if pause > now then daily = 1 end
     wait = math.max(wait, pause - now)
     if cost > 0 then
       local day, reset = pacific_day(now)
-      if day == nil then return {0, 0, now, 1} end
+      if day == nil then return {0, 0, 0, now, 1} end
       local used = (h[1] == day) and tonumber(h[2]) or 0
-      if used + cost > a then wait = math.max(wait, reset - now) end
+      if used + cost > a then wait, daily = math.max(wait, reset - now), 1 end
       plan[#plan + 1] = {key, 'd', day, used + cost, reset + DAY_GRACE_US, pause}
     end
   end
 end
-if wait > 0 then return {0, wait, now, 0} end
+if wait > 0 then return {0, wait, daily, now, 0} end
 for _, p in ipairs(plan) do
   if p[2] == 'b' then
     redis.call('HSET', p[1], 'l', int(p[3]), 't', int(p[4]))
@@ -50,4 +52,4 @@ for _, p in ipairs(plan) do
   end
   expire(p[1], p[5], p[6], now)
 end
-return {1, 0, now, 0}
+return {1, 0, 0, now, 0}

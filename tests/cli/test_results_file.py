@@ -14,7 +14,15 @@ DONE = '{"id": "r0", "status": "completed", "text": "x"}\n'
 
 @pytest.mark.parametrize(
     "content",
-    ["hello\n", "hello", '{"foo": 1}\n', "# notes\n", DONE + "a note\n", DONE + '{"foo": 1}\n'],
+    [
+        "hello\n",
+        "hello",
+        '{"foo": 1}\n',
+        "# notes\n",
+        DONE + "a note\n",
+        DONE + '{"foo": 1}\n',
+        '{"id": "1", "prompt": "an input line, written without a newline"}',
+    ],
 )
 def test_a_file_that_is_not_results_is_refused_and_left_as_it_was(
     tmp_path: Path, content: str

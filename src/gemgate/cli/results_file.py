@@ -37,7 +37,7 @@ class ResultsFile:
         for number, line in enumerate(lines, start=1):
             record = _record(line)
             if record is None:
-                torn = number == len(lines) and not text.endswith("\n") and line.startswith("{")
+                torn = number == len(lines) and not text.endswith("\n") and _cut_off(line)
                 if torn or not line.strip():
                     continue  # a blank line, or the last line cut off by an interrupted run
                 raise ConfigError(
@@ -78,6 +78,18 @@ class ResultsFile:
             os.fsync(self._fd)
             os.close(self._fd)
             self._fd = None
+
+
+def _cut_off(line: str) -> bool:
+    """A results line that an interrupted write cut short: the start of a JSON object that
+    does not parse (a whole object of another shape is not ours, and is refused)."""
+    if not line.startswith("{"):
+        return False
+    try:
+        json.loads(line)
+    except ValueError:
+        return True
+    return False
 
 
 def _record(line: str) -> dict[str, Any] | None:

@@ -314,3 +314,20 @@ def test_an_endpoint_listed_twice_is_a_config_error(endpoint: EndpointSettings) 
     settings = dataclasses.replace(load_settings(None, env={}), endpoint=endpoint)
     with pytest.raises(ConfigError, match="listed twice"):
         endpoints_of(settings)
+
+
+async def test_a_retry_that_falls_back_to_the_failed_endpoint_keeps_its_hint_and_is_charged() -> (
+    None
+):
+    """The secondary's circuit is open, so the retry of a 503 from the primary goes back to the
+    primary: its Retry-After holds, and the retry budget is charged for it."""
+    clock = FakeClock()
+    secondary_down = FaultRule("status", status=503, region="europe-west1")
+    primary_503 = FaultRule("status", status=503, region="us-central1", retry_after="30", count=1)
+    async with running(secondary_down, primary_503, endpoint=VERTEX, clock=clock) as (client, _):
+        with pytest.raises(ServerError):
+            await client.generate(PROMPT, region="europe-west1")  # 5 failures: it opens
+        clock.sleeps.clear()
+        result = await client.generate(PROMPT)
+    assert (result.region, result.attempts) == ("us-central1", 2)
+    assert clock.sleeps[0] >= 30.0

@@ -86,7 +86,8 @@ class Attempts:
                     raise
                 await self._learn(call, exc)
                 start = self.router.next_start(route, exc, pinned=call.pinned is not None)
-                delay = self._after_failure(call, exc, start, route.position)
+                then = self.router.likely(call.model, start=start, pinned=call.pinned)
+                delay = self._after_failure(call, exc, route.position, then)
                 last = exc
             else:
                 await self.router.report(route, None)
@@ -120,17 +121,20 @@ class Attempts:
                 if hit:
                     await limiter.pause(model, name, exc.retry_delay, scope=scope)
 
-    def _after_failure(self, call: Call, exc: GemgateError, start: int, position: int) -> float:
+    def _after_failure(
+        self, call: Call, exc: GemgateError, position: int, then: int | None
+    ) -> float:
         """The wait before the next attempt, or raise: the error itself, or DeadlineExceeded
-        when it was the caller's deadline that ran out. When the next attempt moves from
-        ``position`` to ``start``, the failed endpoint's hint does not hold it back, and a first
-        visit there is not charged to the retry budget (the sick endpoint gets nothing more)."""
-        moves = start != position
+        when it was the caller's deadline that ran out. When the next attempt moves to another
+        endpoint (``then``, its likely position), the failed endpoint's hint does not hold it
+        back, and a first visit there is not charged to the retry budget (the sick endpoint
+        gets nothing more)."""
+        moves = then is not None and then != position
         remaining = call.remaining(self.life.clock.monotonic())
         decision = self.retry.decide(exc, call.attempts, remaining, same_endpoint=not moves)
         if isinstance(decision, GiveUp):
             delay, gave_up = None, decision.reason
-        elif self._budget_refuses(exc, first_visit=moves and not call.tried >> start & 1):
+        elif self._budget_refuses(exc, first_visit=moves and not call.tried >> (then or 0) & 1):
             delay, gave_up = None, "retry budget spent"
         else:
             delay, gave_up = decision.delay, None

@@ -115,6 +115,14 @@ class Router:
                 return endpoint
         return self.endpoints[order[0]]
 
+    def likely(self, model: str, *, start: int = 0, pinned: str | None = None) -> int | None:
+        """The position ``choose(start=...)`` would most likely pick: the first endpoint from
+        ``start`` not known to refuse (None when all are). Cheap, and changes nothing."""
+        for index in self._order(start, pinned):
+            if self.breakers.blocked_until(self._key(index, model)) is None:
+                return index
+        return None
+
     async def choose(self, model: str, *, start: int = 0, pinned: str | None = None) -> Route:
         """The first endpoint from ``start`` on that takes the attempt; CircuitOpen (the
         soonest to probe) or Throttled when none does."""

@@ -301,12 +301,15 @@ def test_base_urls_on_one_host_are_told_apart_by_their_path() -> None:
     )
     settings = dataclasses.replace(load_settings(None, env={}), endpoint=endpoint)
     assert [e.name for e in endpoints_of(settings)] == ["gw.example:8443/us", "gw.example:8443/eu"]
+    schemes = EndpointSettings(base_urls=("http://gw.example", "https://gw.example"))
+    settings = dataclasses.replace(settings, endpoint=schemes)
+    assert [e.name for e in endpoints_of(settings)] == ["http://gw.example", "https://gw.example"]
 
 
 @pytest.mark.parametrize(
     "endpoint",
     [
-        EndpointSettings(base_urls=("https://a.example", "https://a.example/")),
+        EndpointSettings(base_urls=("https://a.example", "https://A.example/")),
         EndpointSettings(kind="vertex", project="p", regions=("us-central1", "us-central1")),
     ],
 )

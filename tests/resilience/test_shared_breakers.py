@@ -335,3 +335,27 @@ async def test_a_probe_reporting_after_its_lease_counts_for_nothing(
     finally:
         await b.close()
         await delete_prefix(redis_url, prefix)
+
+
+async def test_a_probe_from_an_earlier_outage_counts_for_nothing_in_a_later_one(
+    redis_url: str, prefix: str
+) -> None:
+    """Closing deletes the hash; the epochs of the next outage must still be new ones."""
+    policy = BreakerPolicy(failure_threshold=1, open_s=0.1, probe_lease_s=0.1)
+    b = RedisBreakers(redis_url, policy, SystemClock(), prefix=prefix)
+    try:
+        await fail(b, 1)  # outage 1
+        await asyncio.sleep(0.11)
+        stale = await b.admit(KEY)  # its lease will run out
+        await asyncio.sleep(0.11)
+        await b.record(await b.admit(KEY), "success")  # another probe closes it
+        await fail(b, 1)  # outage 2
+        await asyncio.sleep(0.11)
+        current = await b.admit(KEY)
+        assert current.probe
+        assert current.epoch != stale.epoch
+        await b.record(stale, "failure")
+        assert b.state(KEY) is CircuitState.HALF_OPEN
+    finally:
+        await b.close()
+        await delete_prefix(redis_url, prefix)

@@ -49,7 +49,13 @@ def endpoints_of(settings: Settings, base_url: str | None = None) -> list[Endpoi
     if e.kind == "vertex":
         found = [Endpoint("vertex", e.api_version, url, e.project, r) for r in e.regions]
     elif e.base_urls and base_url is None:
-        found = [Endpoint("developer", e.api_version, u, label=_label(u)) for u in e.base_urls]
+        labels = [_label(u) for u in e.base_urls]
+        if len(set(labels)) < len(labels):  # e.g. http://a and https://a: keep the scheme
+            labels = [_label(u, scheme=True) for u in e.base_urls]
+        found = [
+            Endpoint("developer", e.api_version, u, label=label)
+            for u, label in zip(e.base_urls, labels, strict=True)
+        ]
     else:
         found = [Endpoint("developer", e.api_version, url)]
     names = [endpoint.name for endpoint in found]
@@ -60,9 +66,10 @@ def endpoints_of(settings: Settings, base_url: str | None = None) -> list[Endpoi
     return found
 
 
-def _label(url: str) -> str:
+def _label(url: str, *, scheme: bool = False) -> str:
     parts = urlsplit(url)
-    return parts.netloc + parts.path.rstrip("/")
+    name = parts.netloc.lower() + parts.path.rstrip("/")
+    return f"{parts.scheme}://{name}" if scheme else name
 
 
 def limiter_for(settings: Settings, clock: Clock) -> RateLimiter:

@@ -67,6 +67,7 @@ class Permit:
     key: str
     probe: bool = False
     epoch: int = 0  # a probe's: the breaker's epoch when it was let through
+    local: bool = False  # let through by this process alone (shared state unreachable)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ alone (one warning per outage) and Redis is tried again after ``retry_s``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from importlib.resources import files
@@ -161,8 +162,8 @@ class RedisBreakers:
 
     async def admit(self, key: str) -> Permit:
         reply = await self._step("admit", key)
-        if reply is None:
-            return await self._local.admit(key)
+        if reply is None:  # decided here alone: its outcome goes back here too
+            return dataclasses.replace(await self._local.admit(key), local=True)
         verdict, _, state, wait_us, failures, epoch = reply
         self._note_failures(key, failures)
         if verdict == 0:
@@ -175,6 +176,9 @@ class RedisBreakers:
 
     async def record(self, permit: Permit, outcome: Outcome) -> None:
         key = permit.key
+        if permit.local:
+            await self._local.record(permit, outcome)
+            return
         if not permit.probe and (
             outcome == "neutral" or (outcome == "success" and key not in self._dirty)
         ):

@@ -28,8 +28,14 @@ local old = s
 local verdict, wait = 1, 0
 local live = probe == 1 and s == 2 and epoch == g
 
+-- a new epoch: never one used before, even after the hash was deleted (the server's TIME, us)
+local function bump()
+  g = math.max(g + 1, now)
+end
+
 local function open()
-  s, o, p, g = 1, now, 0, g + 1
+  s, o, p = 1, now, 0
+  bump()
 end
 
 if op == 'admit' then
@@ -37,11 +43,15 @@ if op == 'admit' then
     if now < o + open_us then
       verdict, wait = 0, o + open_us - now
     else
-      s, p, g = 2, 0, g + 1
+      s, p = 2, 0
+      bump()
     end
   end
   if s == 2 and verdict == 1 then
-    if p > 0 and now >= u then p, g = 0, g + 1 end
+    if p > 0 and now >= u then
+      p = 0
+      bump()
+    end
     if p >= max_probes then
       verdict, wait = 0, math.max(0, u - now)
     else
@@ -50,7 +60,8 @@ if op == 'admit' then
   end
 elseif op == 'success' then
   if live then
-    s, f, p, g = 0, 0, 0, g + 1
+    s, f, p = 0, 0, 0
+    bump()
   elseif s == 0 and probe == 0 then
     f = 0
   end

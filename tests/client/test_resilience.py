@@ -9,15 +9,18 @@ import dataclasses
 import json
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Iterable
 
 import pytest
 
 from gemgate.client import GeminiAPIClient, endpoints_of
+from gemgate.client.wiring import router_for
 from gemgate.clock import FakeClock, SystemClock
 from gemgate.config import (
     BreakerSettings,
     EndpointSettings,
+    LimitSettings,
     RetrySettings,
     ThrottleSettings,
     load_settings,
@@ -32,8 +35,9 @@ from gemgate.errors import (
     ServerError,
     Throttled,
 )
-from gemgate.observability import CircuitChanged, Event
+from gemgate.observability import CircuitChanged, Event, EventBus
 from gemgate.ratelimit import RateLimiter
+from support import delete_prefix
 
 from .conftest import running
 
@@ -111,7 +115,8 @@ async def test_after_5_failures_nothing_is_sent_until_the_open_period_then_exact
         clock.advance(0.01)
         probing = await outcomes([client.generate(PROMPT) for _ in range(10)])
         assert emu.stats()["requests_total"] == 6  # exactly one probe
-        assert sum(isinstance(r, CircuitOpen) for r in probing) == 10  # it failed: open again
+        assert sum(isinstance(r, CircuitOpen) for r in probing) == 9  # refused while it was out
+        assert sum(isinstance(r, ServerError) for r in probing) == 1  # the probe: open again
 
         emu.set_faults({"rules": []})  # the service recovers
         clock.advance(60.0)
@@ -334,3 +339,56 @@ async def test_a_retry_that_falls_back_to_the_failed_endpoint_keeps_its_hint_and
         result = await client.generate(PROMPT)
     assert (result.region, result.attempts) == ("us-central1", 2)
     assert clock.sleeps[0] >= 30.0
+
+
+async def test_a_shared_breaker_knows_the_circuit_its_own_failure_opened(redis_url: str) -> None:
+    """With breakers in Redis, the retry that falls back to the failed endpoint also keeps its
+    hint: this process knows the secondary is open because its own failure opened it."""
+    clock = FakeClock()
+    secondary_down = FaultRule("status", status=503, region="europe-west1")
+    primary_503 = FaultRule("status", status=503, region="us-central1", retry_after="30", count=1)
+    project = f"test-{uuid.uuid4().hex[:12]}"  # limits and breakers are per project on Vertex
+    try:
+        async with running(
+            secondary_down,
+            primary_503,
+            endpoint=dataclasses.replace(VERTEX, project=project),
+            clock=clock,
+            breaker=BreakerSettings(shared=True),
+            limits=LimitSettings(redis_url=redis_url),
+        ) as (client, _):
+            with pytest.raises(ServerError):
+                await client.generate(PROMPT, region="europe-west1")
+            clock.sleeps.clear()
+            result = await client.generate(PROMPT)
+    finally:
+        await delete_prefix(redis_url, f"gemgate:p:{project}")  # the breakers
+        await delete_prefix(redis_url, f"gemgate:{{p:{project}")  # the limits
+    assert (result.region, result.attempts) == ("us-central1", 2)
+    assert clock.sleeps[0] >= 30.0
+
+
+async def test_a_retry_is_not_waited_for_when_every_endpoint_is_open() -> None:
+    clock = FakeClock()
+    async with running(DOWN, clock=clock, breaker=BreakerSettings(failure_threshold=3)) as (
+        client,
+        _,
+    ):
+        with pytest.raises(ServerError):
+            await client.generate(PROMPT)  # the 3rd failure opens the only endpoint
+    assert len(clock.sleeps) == 2  # and no wait after it, for an attempt that could not go
+    assert client.metrics.gave_up["every endpoint's circuit is open"] == 1
+
+
+async def test_circuit_events_name_endpoints_whose_names_hold_slashes() -> None:
+    changes: list[CircuitChanged] = []
+    endpoint = EndpointSettings(base_urls=("http://127.0.0.1:9/a", "https://127.0.0.1:9/a"))
+    settings = dataclasses.replace(load_settings(None, env={}), endpoint=endpoint)
+    bus = EventBus()
+    bus.subscribe(lambda e: changes.append(e) if isinstance(e, CircuitChanged) else None)
+    router = router_for(settings, endpoints_of(settings), FakeClock(), bus, "k:-")
+    model, first = "gemini-2.5-flash", "http://127.0.0.1:9/a"
+    for _ in range(5):
+        route = await router.choose(model, pinned=first)
+        await router.report(route, ServerError("down", status=503))
+    assert [(c.endpoint, c.model, c.new) for c in changes] == [(first, model, "open")]

@@ -132,7 +132,9 @@ class Attempts:
         moves = then is not None and then != position
         remaining = call.remaining(self.life.clock.monotonic())
         decision = self.retry.decide(exc, call.attempts, remaining, same_endpoint=not moves)
-        if isinstance(decision, GiveUp):
+        if then is None and not isinstance(decision, GiveUp):  # no wait would find one open
+            delay, gave_up = None, "every endpoint's circuit is open"
+        elif isinstance(decision, GiveUp):
             delay, gave_up = None, decision.reason
         elif self._budget_refuses(exc, first_visit=moves and not call.tried >> (then or 0) & 1):
             delay, gave_up = None, "retry budget spent"

@@ -6,6 +6,7 @@ Only the client reads settings (STYLE.md); the components below take explicit ar
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from gemgate.clock import Clock
@@ -99,7 +100,9 @@ def scope_of(settings: Settings, auth: Auth | None) -> str:
     return f"k:{auth.secret.fingerprint}" if auth is not None else "k:-"
 
 
-def _breakers(settings: Settings, clock: Clock, bus: EventBus, scope: str) -> Breakers:
+def _breakers(
+    settings: Settings, clock: Clock, scope: str, emit: Callable[[Transition], None]
+) -> Breakers:
     b, t = settings.breaker, settings.transport
     if not b.enabled:
         return NoBreakers()
@@ -113,13 +116,6 @@ def _breakers(settings: Settings, clock: Clock, bus: EventBus, scope: str) -> Br
         rate_window_s=b.rate_window_s,
         rate_min_calls=b.rate_min_calls,
     )
-
-    def emit(change: Transition) -> None:
-        endpoint, _, model = change.key.partition("/")
-        bus.emit(
-            CircuitChanged(endpoint, model, change.old, change.new, change.at, change.retry_at)
-        )
-
     url = settings.limits.redis_url
     if b.shared and url:
         from gemgate.resilience.shared import RedisBreakers
@@ -139,8 +135,16 @@ def router_for(
             clock, k=t.k, window_s=t.window_s, min_requests=t.min_requests, rng=random.Random()
         )
 
-    breakers = _breakers(settings, clock, bus, scope)
-    return Router(endpoints, breakers, throttle if t.k else None)
+    router: Router | None = None
+
+    def emit(change: Transition) -> None:  # every transition is an event (on the bus)
+        endpoint, model = router.parts(change.key) if router else (change.key, "")
+        bus.emit(
+            CircuitChanged(endpoint, model, change.old, change.new, change.at, change.retry_at)
+        )
+
+    router = Router(endpoints, _breakers(settings, clock, scope, emit), throttle if t.k else None)
+    return router
 
 
 def budget_for(settings: Settings, clock: Clock) -> RetryBudget | None:

@@ -106,8 +106,8 @@ def _day_spent(key: str, grant: Grant, now: float) -> DailyQuotaExhausted:
     """The error for a refusal that lasts until the daily reset."""
     resets_at = datetime.fromtimestamp(now + grant.wait_s, UTC)
     error = DailyQuotaExhausted(
-        f"the daily quota for {key.rpartition(':')[2]} is spent until midnight Pacific "
-        f"({resets_at:%Y-%m-%d %H:%M} UTC)",
+        f"the daily quota for {key.rpartition(':')[2]} is spent; requests may go again at "
+        f"{resets_at:%Y-%m-%d %H:%M:%S} UTC",
         retry_delay=grant.wait_s,
         status=None,
     )

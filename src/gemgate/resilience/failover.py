@@ -74,6 +74,7 @@ class Router:
         n = len(self.endpoints)
         self._orders = [tuple((s + i) % n for i in range(n)) for s in range(n)]
         self._keys: dict[str, tuple[str, ...]] = {}
+        self._parts: dict[str, tuple[str, str]] = {}
 
     def key(self, endpoint: Endpoint, model: str) -> str:
         """The breaker key of (endpoint, model)."""
@@ -83,7 +84,14 @@ class Router:
         keys = self._keys.get(model)
         if keys is None:
             keys = self._keys[model] = tuple(self.key(e, model) for e in self.endpoints)
+            self._parts.update(
+                {k: (e.name, model) for k, e in zip(keys, self.endpoints, strict=True)}
+            )
         return keys[index]
+
+    def parts(self, key: str) -> tuple[str, str]:
+        """The (endpoint name, model) of a breaker key this router made."""
+        return self._parts.get(key) or (key, "")
 
     def _order(self, start: int, pinned: str | None) -> Sequence[int]:
         if pinned is not None:

@@ -238,6 +238,8 @@ class RedisBreakers:
         self._states[key] = new
         if new is CircuitState.CLOSED:
             self._blocked.pop(key, None)
+        elif new is CircuitState.OPEN and old is not CircuitState.OPEN:  # opened by this step
+            self._blocked[key] = self.clock.monotonic() + self.policy.open_s
         if old is not new and self.on_change is not None:
             retry_at = (
                 self.clock.monotonic() + self.policy.open_s if new is CircuitState.OPEN else None

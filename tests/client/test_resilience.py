@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Iterable
 
 import pytest
 
-from gemgate.client import GeminiAPIClient, endpoints_of
+from gemgate.client import GeminiAPIClient, Stream, endpoints_of
 from gemgate.client.wiring import router_for
 from gemgate.clock import FakeClock, SystemClock
 from gemgate.config import (
@@ -392,3 +392,38 @@ async def test_circuit_events_name_endpoints_whose_names_hold_slashes() -> None:
         route = await router.choose(model, pinned=first)
         await router.report(route, ServerError("down", status=503))
     assert [(c.endpoint, c.model, c.new) for c in changes] == [(first, model, "open")]
+
+
+async def test_streams_failing_after_their_first_chunk_count_against_the_breaker() -> None:
+    """Not retried (data reached the caller), but a 500 mid-stream is still the endpoint
+    failing: five of them open its circuit."""
+    fault = FaultRule("stream_error", after_chunks=1, status=500)
+    async with running(fault, clock=FakeClock()) as (client, emu):
+        for _ in range(5):
+            with pytest.raises(ServerError):
+                await drain(client.stream(PROMPT))
+        with pytest.raises(CircuitOpen):
+            await client.generate(PROMPT)
+        assert emu.stats()["requests_total"] == 5
+    assert client.metrics.circuits_opened == {"global/gemini-2.5-flash": 1}
+
+
+async def drain(stream: Stream) -> None:
+    async with stream as chunks:
+        async for _chunk in chunks:
+            pass
+
+
+async def test_a_stream_left_early_on_purpose_is_neither_a_success_nor_a_failure() -> None:
+    four = FaultRule("status", status=503, count=4)
+    async with running(four, clock=FakeClock(), retry=RetrySettings(max_attempts=4)) as (
+        client,
+        _,
+    ):
+        with pytest.raises(ServerError):
+            await client.generate(PROMPT)  # 4 failures in a row
+        async with client.stream(PROMPT) as chunks:
+            async for _chunk in chunks:
+                break  # the caller leaves: that says nothing of the endpoint
+        breaker = client.router.breakers.breaker("global/gemini-2.5-flash")  # type: ignore[attr-defined]
+        assert breaker.failures == 4  # not reset by a success, not counted as a failure

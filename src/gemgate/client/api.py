@@ -290,15 +290,20 @@ class GeminiAPIClient:
         async with life.recorded(call):
             self.attempts.precheck(call)
             async with life.queued(call), life.limited(call), life.admitted(call):
-                first, rest = await self.attempts.run(call, self._open_stream)
+                first, rest = await self.attempts.run(call, self._open_stream, settle_later=True)
+                ended: BaseException | None = None
                 try:
                     yield first
                     async for obj in rest:
                         chunk = parse_generate_response(obj)
                         _accept(call, chunk)
                         yield chunk
+                except BaseException as exc:  # after the first chunk: not retried, but counted
+                    ended = exc
+                    raise
                 finally:
                     await rest.aclose()  # leaving early closes the connection now, not at GC
+                    await self.attempts.settle(call, ended)
 
     async def _open_stream(
         self, call: Call, endpoint: Endpoint

@@ -55,7 +55,11 @@ class Attempts:
         may use has an open circuit (or the pinned region is unknown)."""
         self.router.precheck(call.model, pinned=call.pinned)
 
-    async def run(self, call: Call, send: Send[T], *, limited: bool = True) -> T:
+    async def run(
+        self, call: Call, send: Send[T], *, limited: bool = True, settle_later: bool = False
+    ) -> T:
+        """The result of the first attempt that succeeds. ``settle_later`` (a stream): its
+        success is not reported yet; :meth:`settle` reports how the stream ended."""
         clock = self.life.clock
         if self.budget is not None:
             self.budget.request()
@@ -73,6 +77,7 @@ class Attempts:
                 await self._give_back(call)
                 raise refusal from last  # a retry that finds every endpoint refusing
             call.attempts += 1
+            call.route = route
             call.tried |= 1 << route.position
             call.region = route.endpoint.name
             if call.ticket is not None:
@@ -90,10 +95,20 @@ class Attempts:
                 delay = self._after_failure(call, exc, route.position, then)
                 last = exc
             else:
-                await self.router.report(route, None)
+                if not settle_later:
+                    await self.router.report(route, None)
                 return result
             self.life.transition(call, RequestState.RETRYING)
             await clock.sleep(delay)
+
+    async def settle(self, call: Call, ended: BaseException | None) -> None:
+        """Report how a stream ended to its endpoint's breaker and throttle: a success, a
+        failure (5xx, timeout, dropped connection after the first chunk), or neutral (the
+        caller left early, the deadline ran out)."""
+        route, call.route = call.route, None
+        if route is not None:
+            error = None if ended is None else self._deadline_hit(call, ended) or ended
+            await self.router.report(route, error)
 
     def _deadline_hit(self, call: Call, exc: BaseException) -> DeadlineExceeded | None:
         """A timeout that fired because the caller's deadline ran out (the transport's

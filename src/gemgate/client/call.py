@@ -10,6 +10,7 @@ from gemgate.config import ModelConfig
 from gemgate.observability import RequestState
 from gemgate.queue import Ticket
 from gemgate.ratelimit import Reservation
+from gemgate.resilience import Route
 from gemgate.wire import GenerateResponse, Usage
 
 __all__ = ["Call", "Result"]
@@ -37,6 +38,7 @@ class Call:
     region: str | None = None
     pinned: str | None = None
     tried: int = 0  # a bit per endpoint position this request has been sent to
+    route: Route | None = None  # where its last attempt went
     reservation: Reservation | None = None
     ticket: Ticket | None = None
     usage: Usage = field(default_factory=Usage)

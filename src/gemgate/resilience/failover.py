@@ -116,12 +116,8 @@ class Router:
 
     def preferred(self, model: str, *, pinned: str | None = None) -> Endpoint:
         """The endpoint a new request would try first: the first not known to be open."""
-        order = self._order(0, pinned)
-        for index in order:
-            endpoint = self.endpoints[index]
-            if self.breakers.blocked_until(self._key(index, model)) is None:
-                return endpoint
-        return self.endpoints[order[0]]
+        index = self.likely(model, pinned=pinned)
+        return self.endpoints[self._order(0, pinned)[0] if index is None else index]
 
     def likely(self, model: str, *, start: int = 0, pinned: str | None = None) -> int | None:
         """The position ``choose(start=...)`` would most likely pick: the first endpoint from
@@ -175,10 +171,9 @@ class Router:
         await self.breakers.record(route.permit, outcome)
 
 
-def _judge(error: BaseException | None) -> tuple[Outcome, bool | None]:
-    """The breaker's outcome and whether the throttle counts an accept (None: not counted)."""
-    if error is None:
-        return "success", True
+def _judge(error: BaseException) -> tuple[Outcome, bool | None]:
+    """The breaker's outcome of a failed attempt, and whether the throttle counts an accept
+    (None: not counted)."""
     if isinstance(error, FAILOVER_ON):
         return "failure", False
     if isinstance(error, RateLimited):

@@ -17,7 +17,6 @@ import logging
 from collections.abc import Callable
 from importlib.resources import files
 from typing import Literal, Protocol
-from urllib.parse import urlsplit
 
 from gemgate.clock import Clock
 from gemgate.errors import CircuitOpen
@@ -125,20 +124,12 @@ class RedisBreakers:
         retry_s: float = 1.0,
         timeout_s: float = 0.5,
     ) -> None:
-        import redis.asyncio as aioredis  # only when breakers are shared
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
+        from gemgate._redis import connect, where  # only when breakers are shared
 
         self.policy, self.clock, self.on_change = policy, clock, on_change
         self.prefix, self.retry_s = prefix, retry_s
-        parts = urlsplit(url)
-        self.where = parts.path if parts.scheme == "unix" else f"{parts.hostname}:{parts.port}"
-        self._redis = aioredis.Redis.from_url(
-            url,
-            socket_timeout=timeout_s,
-            socket_connect_timeout=timeout_s,
-            retry=Retry(NoBackoff(), 1),
-        )
+        self.where = where(url)
+        self._redis = connect(url, timeout_s)
         self._script = self._redis.register_script(_load_script())
         self._local = MemoryBreakers(policy, clock, on_change)
         self._states: dict[str, CircuitState] = {}

@@ -30,14 +30,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
-from urllib.parse import urlsplit
 
-import redis.asyncio as aioredis
 import redis.exceptions
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 
+from gemgate._redis import SOCKET_TIMEOUT_S, connect, where
 from gemgate.clock import Clock, SystemClock
 from gemgate.errors import LimiterUnavailable
 from gemgate.ratelimit.bucket import BucketSpec
@@ -53,7 +50,6 @@ from gemgate.ratelimit.store.memory import MemoryStore
 
 __all__ = ["SOCKET_TIMEOUT_S", "RedisStore"]
 
-SOCKET_TIMEOUT_S = 0.5
 """Connect and command timeout: an unreachable Redis is noticed within about this long."""
 
 UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
@@ -94,12 +90,6 @@ def _dim_args(dim: Dimension, amount: int) -> tuple[int | str, ...]:
     return ("d", amount, spec.limit, 0, 0)
 
 
-def _where(url: str) -> str:
-    """Host and port of a Redis URL, without the credentials it may carry."""
-    parts = urlsplit(url)
-    return parts.path if parts.scheme == "unix" else f"{parts.hostname}:{parts.port or 6379}"
-
-
 class RedisStore:
     """Limit state in Redis, shared by every process that uses the same URL and prefix."""
 
@@ -118,13 +108,8 @@ class RedisStore:
         self.prefix = prefix
         self.fail_open_share = fail_open_share
         self.retry_s = retry_s
-        self.where = _where(url)
-        self._redis = aioredis.Redis.from_url(
-            url,
-            socket_timeout=SOCKET_TIMEOUT_S,
-            socket_connect_timeout=SOCKET_TIMEOUT_S,
-            retry=Retry(NoBackoff(), 1),  # once, at once: a pooled connection the server dropped
-        )
+        self.where = where(url)
+        self._redis = connect(url)
         self._acquire = self._redis.register_script(load_script("acquire.lua"))
         self._adjust = self._redis.register_script(load_script("adjust.lua"))
         self._pause = self._redis.register_script(load_script("pause.lua"))

@@ -13,7 +13,7 @@ import pytest
 from support import Emulator
 
 WORKER = Path(__file__).with_name("shared_worker.py")
-LIMIT, WINDOW, PER_PROCESS = 100, 2.0, 63  # 252 requests: five windows
+LIMIT, WINDOW, PER_PROCESS = 250, 5.0, 188  # 752 requests: three windows
 
 
 def run_workers(url: str, redis: str, skews: list[float], key: str) -> list[dict[str, object]]:

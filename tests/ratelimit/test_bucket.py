@@ -41,8 +41,8 @@ def test_a_per_minute_rate_gets_a_small_burst_and_a_stretched_window() -> None:
     assert BucketSpec.for_rate(Rate(1_000, 60.0)) == BucketSpec(25, 975, 60_500_000)
 
 
-def test_a_50_per_5s_rate_gets_burst_1_and_a_window_stretched_by_1_percent() -> None:
-    assert BucketSpec.for_rate(Rate(50, 5.0)) == BucketSpec(1, 49, 5_050_000)
+def test_a_50_per_5s_rate_gets_burst_1_and_a_window_stretched_by_the_100_ms_floor() -> None:
+    assert BucketSpec.for_rate(Rate(50, 5.0)) == BucketSpec(1, 49, 5_100_000)
 
 
 def test_a_burst_of_the_whole_amount_is_opting_into_exceeding_it() -> None:
@@ -183,8 +183,8 @@ def test_wait_is_exact(data: st.DataObject, spec: BucketSpec) -> None:
 def test_a_known_wait() -> None:
     spec = BucketSpec.for_rate(Rate(50, 5.0))
     empty = BucketState(0, 1_000)
-    assert wait_us(spec, empty, 1, 1_000) == 103_062  # ceil(5_050_000 / 49)
-    assert wait_us(spec, empty, 1, 51_000) == 53_062
+    assert wait_us(spec, empty, 1, 1_000) == 104_082  # ceil(5_100_000 / 49)
+    assert wait_us(spec, empty, 1, 51_000) == 54_082
 
 
 def test_a_clock_that_steps_back_refills_nothing() -> None:

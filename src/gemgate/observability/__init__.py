@@ -11,7 +11,7 @@ from gemgate.observability.events import (
     RequestState,
     StateChanged,
 )
-from gemgate.observability.metrics import Metrics, percentile
+from gemgate.observability.metrics import Latencies, Metrics, percentile
 
 __all__ = [
     "AttemptFailed",
@@ -19,6 +19,7 @@ __all__ = [
     "CircuitChanged",
     "Event",
     "EventBus",
+    "Latencies",
     "Listener",
     "Metrics",
     "RequestFinished",

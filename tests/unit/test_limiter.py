@@ -213,3 +213,41 @@ async def test_a_per_day_429_in_the_first_minutes_of_a_day_pauses_only_those_min
     assert info.value.retry_delay == pytest.approx(540.0)
     clock.advance(540.0)
     assert (await lim.acquire(MODEL, 1)).waited_s == 0.0
+
+
+async def test_a_request_released_unsent_lets_the_sleeping_head_go_at_once() -> None:
+    clock = FakeClock(autojump=False)
+    lim = limiter(clock, LimitRule("requests", 6, 60.0, burst=1))  # one refill every 10.1 s
+    first = await lim.acquire(MODEL, 1)
+    second = asyncio.ensure_future(lim.acquire(MODEL, 1))
+    await settle()
+    assert not second.done()
+    assert clock.sleeps  # asleep until the next refill
+    await lim.release(first)  # e.g. its endpoint's circuit opened before it was sent
+    await settle()
+    assert second.done()
+    assert second.result().waited_s == 0.0  # not a fake second passed
+    assert clock.monotonic() == 0.0
+
+
+async def test_tokens_charged_below_the_estimate_wake_the_waiter_that_needs_them() -> None:
+    clock = FakeClock(autojump=False)
+    lim = limiter(clock, LimitRule("tokens", 100, 60.0, burst=100))
+    first = await lim.acquire(MODEL, 100)  # an estimate of 100
+    second = asyncio.ensure_future(lim.acquire(MODEL, 50))
+    third = asyncio.ensure_future(lim.acquire(MODEL, 50))
+    await settle()
+    assert not second.done()
+    await lim.reconcile(first, 40)  # the prompt was 40 tokens: 60 come back
+    await settle()
+    assert second.done()
+    assert not third.done()  # 60 - 50 leaves 10: the third waits on
+    await lim.reconcile(second.result(), 50)  # exact: nothing comes back, nobody is woken early
+    await settle()
+    assert not third.done()
+    clock.advance(24.0)  # the refill (100 per 60.6 s) brings the missing 40 in 24.24 s
+    await settle()
+    assert not third.done()
+    clock.advance(0.25)
+    await settle()
+    assert third.done()

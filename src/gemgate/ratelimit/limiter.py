@@ -75,6 +75,7 @@ class Reservation:
     waited_s: float
     tokens: int
     settled: bool = False
+    line: tuple[str, str] = ("", "")  # (scope, model): whose waiters a give-back wakes
 
 
 @dataclass(order=True, slots=True)
@@ -88,6 +89,7 @@ class _Line:
 
     def __init__(self) -> None:
         self.heap: list[_Waiter] = []
+        self.returned = asyncio.Event()  # capacity was given back: a sleeping head asks again
 
     def head(self) -> _Waiter | None:
         return self.heap[0] if self.heap else None
@@ -187,7 +189,7 @@ class RateLimiter:
             line.leave(waiter)
             if not line.heap:
                 self._lines.pop((scope, model), None)
-        return Reservation(key, dims, self.clock.monotonic() - start, tokens)
+        return Reservation(key, dims, self.clock.monotonic() - start, tokens, line=(scope, model))
 
     async def _wait_in_line(
         self,
@@ -213,7 +215,24 @@ class RateLimiter:
             now = self.clock.monotonic()
             if deadline_at is not None and now + grant.wait_s > deadline_at:
                 raise DeadlineExceeded(f"rate-limit capacity for {key} not before the deadline")
-            await self.clock.sleep(grant.wait_s)
+            await self._nap(line, grant.wait_s)
+
+    async def _nap(self, line: _Line, seconds: float) -> None:
+        """Sleep until the capacity should be there, or until a request of this line gives some
+        back (released unsent, or charged less than its estimate), whichever comes first."""
+        line.returned.clear()
+        nap = asyncio.ensure_future(self.clock.sleep(seconds))
+        back = asyncio.ensure_future(line.returned.wait())
+        try:
+            await asyncio.wait((nap, back), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            nap.cancel()
+            back.cancel()
+
+    def _given_back(self, reservation: Reservation) -> None:
+        line = self._lines.get(reservation.line)
+        if line is not None:
+            line.returned.set()
 
     async def _turn(self, waiter: _Waiter, deadline_at: float | None) -> None:
         if waiter.turn.is_set():
@@ -234,6 +253,8 @@ class RateLimiter:
         token_dim = next((d for d in reservation.dims if d.name == "tokens"), None)
         if token_dim is not None and delta:
             await self.store.adjust(reservation.scope, token_dim, delta)
+            if delta > 0:
+                self._given_back(reservation)
 
     async def release(self, reservation: Reservation) -> None:
         """Give everything back: the request was never sent."""
@@ -243,6 +264,7 @@ class RateLimiter:
         for dim in reservation.dims:
             if dim.cost and not isinstance(dim.spec, DailySpec):
                 await self.store.adjust(reservation.scope, dim, dim.cost)
+        self._given_back(reservation)
 
     async def pause(self, model: str, dimension: str, seconds: float, *, scope: str = "") -> None:
         """No grants on ``dimension`` of ``model`` for ``seconds``, in every process sharing

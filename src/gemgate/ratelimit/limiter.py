@@ -207,6 +207,7 @@ class RateLimiter:
                 continue
             if check is not None:
                 check()
+            line.returned.clear()  # what comes back from here on wakes the nap below
             grant = await self.store.acquire(key, dims)
             if grant.granted:
                 return
@@ -220,7 +221,6 @@ class RateLimiter:
     async def _nap(self, line: _Line, seconds: float) -> None:
         """Sleep until the capacity should be there, or until a request of this line gives some
         back (released unsent, or charged less than its estimate), whichever comes first."""
-        line.returned.clear()
         nap = asyncio.ensure_future(self.clock.sleep(seconds))
         back = asyncio.ensure_future(line.returned.wait())
         try:

@@ -14,11 +14,16 @@ def lognormal(n: int, seed: int) -> list[float]:
     return [rng.lognormvariate(6.5, 1.2) for _ in range(n)]  # around 700 ms, long tail
 
 
-def test_up_to_the_exact_limit_percentiles_are_the_nearest_rank_samples() -> None:
-    samples = lognormal(1_000, seed=1)
-    latencies = Latencies(exact_up_to=1_000)
+def recorded(samples: list[float], exact_up_to: int) -> Latencies:
+    latencies = Latencies(exact_up_to=exact_up_to)
     for ms in samples:
         latencies.add(ms)
+    return latencies
+
+
+def test_up_to_the_exact_limit_percentiles_are_the_nearest_rank_samples() -> None:
+    samples = lognormal(1_000, seed=1)
+    latencies = recorded(samples, exact_up_to=1_000)
     ordered = sorted(samples)
     for q in (0, 1, 50, 95, 99, 100):
         assert latencies.percentile(q) == percentile(ordered, q)
@@ -26,9 +31,7 @@ def test_up_to_the_exact_limit_percentiles_are_the_nearest_rank_samples() -> Non
 
 def test_past_the_exact_limit_percentiles_stay_within_half_a_percent() -> None:
     samples = lognormal(50_000, seed=2)
-    latencies = Latencies(exact_up_to=1_000)
-    for ms in samples:
-        latencies.add(ms)
+    latencies = recorded(samples, exact_up_to=1_000)
     ordered = sorted(samples)
     for q in (1, 10, 50, 90, 95, 99, 99.9):
         exact = percentile(ordered, q)

@@ -50,13 +50,13 @@ def seconds_to_pacific_midnight(now: float) -> float:
 def default_burst(rule: LimitRule) -> int:
     """The burst when the user gives none (docs/rate-limits.md weighs the choice).
 
-    Requests: 1/40 of the limit, at least 2 from 8 up (one unit of burst loses the refill that
+    Requests: 1/100 of the limit, at least 2 from 8 up (one unit of burst loses the refill that
     accrues while the head of the line oversleeps). Tokens: a quarter of the limit, so that long
     prompts fit (a prompt above the burst fails with ExceedsLimit); the sustained rate is then
     3/4 of the limit. Either way burst + one window's refill stays within the limit."""
     if rule.name == "tokens":
         return max(1, rule.amount // 4)
-    return max(2 if rule.amount >= 8 else 1, rule.amount // 40)
+    return max(2 if rule.amount >= 8 else 1, rule.amount // 100)
 
 
 def _spec(rule: LimitRule) -> BucketSpec | DailySpec:

@@ -95,16 +95,26 @@ def test_50_per_5s_reaches_95_percent_of_the_rate_over_4_windows() -> None:
     assert most_in_any_window(times, 5_000_000) <= 50
 
 
-@given(st.integers(1, 200), st.sampled_from([1.0, 5.0, 60.0]), st.integers(1, 3))
+@given(
+    st.integers(1, 200),
+    st.sampled_from([1.0, 5.0, 60.0]),
+    st.integers(1, 3),
+    st.one_of(st.none(), st.sampled_from([0.001, 0.02, 0.25, 1.0])),
+)
 def test_defaults_never_put_more_than_the_amount_in_any_window(
-    amount: int, window_s: float, cost: int
+    amount: int, window_s: float, cost: int, allowance: float | None
 ) -> None:
-    """Even when a request lands up to the allowance later than it was decided."""
-    spec = BucketSpec.for_rate(Rate(amount, window_s))
+    """Even when a request lands up to the allowance (default or given) later than decided."""
+    spec = BucketSpec.for_rate(Rate(amount, window_s), allowance_s=allowance)
     cost = min(cost, spec.capacity)
     times = admitted_greedily(spec, cost, 4 * spec.window_us)
-    allowance_s = default_allowance(window_s)
+    allowance_s = default_allowance(window_s) if allowance is None else allowance
     assert most_in_any_window(times, round((window_s + allowance_s) * 1e6)) * cost <= amount
+
+
+def test_a_rate_of_one_is_stretched_by_twice_the_allowance_given_or_default() -> None:
+    assert BucketSpec.for_rate(Rate(1, 60.0)) == BucketSpec(1, 1, 61_000_000)
+    assert BucketSpec.for_rate(Rate(1, 1.0), allowance_s=0.02) == BucketSpec(1, 1, 1_040_000)
 
 
 def test_for_rate_refuses_nonsense() -> None:

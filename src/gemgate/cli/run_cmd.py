@@ -86,7 +86,8 @@ class RunOptions:
     "limit_rules",
     multiple=True,
     metavar="NAME=N/WINDOW",
-    help="A limit per model, e.g. requests=50/5s or tokens=20000/1m,burst=2000 (repeatable).",
+    help="A limit per model, e.g. requests=50/5s or tokens=20000/1m,burst=2000 "
+    "(options burst=N, allowance=20ms; repeatable).",
 )
 @click.option("--redis", help="Share the limits across processes in this Redis (redis://...).")
 def run(

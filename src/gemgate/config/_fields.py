@@ -134,8 +134,11 @@ def _overflow(value: object, source: str, key: str) -> str:
 
 
 def _env_rules(text: str) -> object:
-    """``requests=50/5s, tokens=20000/5s,burst=2000``: commas part rules, except before burst."""
-    return [item.strip() for item in re.split(r",(?!\s*burst)", text) if item.strip()]
+    """``requests=50/5s, tokens=20000/5s,burst=2000``: commas part rules, except before an
+    option (``burst``, ``allowance``)."""
+    return [
+        item.strip() for item in re.split(r",(?!\s*(?:burst|allowance)\b)", text) if item.strip()
+    ]
 
 
 def _env_names(value: object, source: str, key: str) -> tuple[str, ...]:

@@ -97,12 +97,14 @@ class BucketSpec:
         ``allowance_s`` (default: :func:`default_allowance`): requests decided up to that much
         apart on our clock may land in one window of the provider's, and still fit. A ``burst`` of
         ``amount`` or more is the user opting into exceeding the rate: then ``refill = amount``.
-        A rate of 1 needs burst 1 and refill 1 by default: its window is stretched twice, so that
-        no stretched window ever holds two. The cost is latency: only ``burst`` units go at once,
-        the rest wait for refill.
+        A rate of 1 needs burst 1 and refill 1: its window is stretched by twice the allowance,
+        so that no stretched window ever holds two. The cost is latency: only ``burst`` units go
+        at once, the rest wait for refill.
         """
         if allowance_s is None:
-            allowance_s = default_allowance(rate.window_s) * (2 if rate.amount == 1 else 1)
+            allowance_s = default_allowance(rate.window_s)
+        if rate.amount == 1:
+            allowance_s *= 2
         burst = max(1, rate.amount // 40) if burst is None else burst
         if burst < 1 or allowance_s < 0:
             raise ValueError("a burst is at least 1 and an allowance is not negative")

@@ -63,7 +63,9 @@ def _spec(rule: LimitRule) -> BucketSpec | DailySpec:
     if rule.daily:
         return DailySpec(rule.amount)
     burst = rule.burst if rule.burst is not None else default_burst(rule)
-    return BucketSpec.for_rate(Rate(rule.amount, rule.window_s), burst=burst)
+    return BucketSpec.for_rate(
+        Rate(rule.amount, rule.window_s), burst=burst, allowance_s=rule.allowance_s
+    )
 
 
 @dataclass(slots=True)

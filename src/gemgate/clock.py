@@ -81,5 +81,10 @@ class FakeClock:
             await asyncio.sleep(0)
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._sleepers.append((self._now + seconds, future))
-        await future
+        sleeper = (self._now + seconds, future)
+        self._sleepers.append(sleeper)
+        try:
+            await future
+        finally:
+            if sleeper in self._sleepers:  # cancelled before its time: forget it
+                self._sleepers.remove(sleeper)

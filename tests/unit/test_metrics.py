@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 from gemgate.observability import Latencies, Metrics, RequestFinished, RequestState
@@ -67,6 +68,15 @@ def test_no_samples_and_sub_microsecond_samples() -> None:
         latencies.add(ms)
     assert latencies.percentile(50) == 0.0
     assert latencies.percentile(100) == 0.0001
+
+
+def test_a_sample_that_is_no_duration_is_not_counted_and_breaks_nothing() -> None:
+    latencies = Latencies(exact_up_to=1)
+    for ms in (120.0, math.nan, math.inf, -math.inf, 80.0, 1e306):
+        latencies.add(ms)
+    assert latencies.count == 3
+    assert latencies.percentile(0) == 80.0
+    assert latencies.percentile(100) == 1e12  # longer than 31 years is counted as that
 
 
 def test_metrics_feed_finished_requests_into_the_percentiles() -> None:

@@ -23,6 +23,7 @@ __all__ = ["EXACT_SAMPLES", "Latencies", "Metrics", "percentile"]
 EXACT_SAMPLES = 10_000
 _GROWTH = 1.01  # each bucket's upper bound is 1% above its lower one
 _LOG_GROWTH = math.log(_GROWTH)
+_LONGEST_MS = 1e12  # 31 years: longer samples are counted as this
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
@@ -38,8 +39,9 @@ class Latencies:
 
     Exact while there are at most ``exact_up_to`` samples. Past that, a percentile comes from
     buckets 1% wide (about 2,100 of them span 1 µs to 10 minutes): the answer is the geometric
-    middle of the bucket that holds the nearest-rank sample, within 0.5% of it, and never outside
-    the smallest and largest sample seen (which are exact: p0 and p100).
+    middle of the bucket that holds the nearest-rank sample, within 0.5% of it (for samples of
+    1 µs and more; shorter ones share one bucket), and never outside the smallest and largest
+    sample seen (which are exact: p0 and p100).
     """
 
     def __init__(self, exact_up_to: int = EXACT_SAMPLES) -> None:
@@ -51,7 +53,11 @@ class Latencies:
         self._high = -math.inf
 
     def add(self, ms: float) -> None:
-        ms = max(ms, 0.0)
+        """One sample; a negative one (a clock that stepped back) counts as 0, a NaN or an
+        infinity (no real duration) is not counted."""
+        if not math.isfinite(ms):
+            return
+        ms = min(max(ms, 0.0), _LONGEST_MS)
         self.count += 1
         self._low, self._high = min(self._low, ms), max(self._high, ms)
         self._buckets[_bucket(ms)] += 1

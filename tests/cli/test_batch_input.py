@@ -34,7 +34,8 @@ def test_a_full_line_is_read_exactly() -> None:
     [
         ('{"id": "a", "prompt": "x"', "not valid JSON"),
         ('["id"]', "not a JSON object"),
-        ('{"prompt": "x"}', "'id' must be"),
+        ('{"prompt": "x"}', "missing 'id'"),
+        ('{"id": true, "prompt": "x"}', "'id' must be a string or integer"),
         ('{"id": "a"}', "exactly one of 'prompt' or 'contents'"),
         ('{"id": "a", "prompt": "x", "contents": []}', "exactly one of"),
         ('{"id": "a", "prompt": "   "}', "non-empty string"),

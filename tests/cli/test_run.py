@@ -178,3 +178,58 @@ def test_a_refused_key_stops_the_run_and_a_rerun_with_the_right_key_finishes(
         assert sum(r["status"] == "completed" for r in records) == 199
     finally:
         emu.stop()
+
+
+def test_an_unwritable_output_or_summary_file_is_refused_before_anything_is_sent(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"id": "a", "prompt": "q"}\n')
+    out = tmp_path / "out" / "r.jsonl"  # -o makes its folder
+    args = ["run", str(prompts), "--endpoint", emulator.url]
+    bad_summary = gemgate(*args, "-o", str(out), "--summary-json", str(tmp_path / "no" / "s.json"))
+    assert bad_summary.returncode == 2
+    assert "--summary-json" in bad_summary.stderr
+    assert "no folder" in bad_summary.stderr
+    bad_output = gemgate(*args, "-o", str(tmp_path), GEMINI_API_KEY=KEY)  # a folder
+    assert bad_output.returncode == 2
+    assert "is a directory" in bad_output.stderr
+    assert emulator.stats()["requests_total"] == 0
+    ok = gemgate(*args, "-o", str(out), GEMINI_API_KEY=KEY)
+    assert ok.returncode == 0, ok.stderr
+    assert len(read_jsonl(out)) == 1
+
+
+def test_a_closed_stderr_loses_neither_the_summary_nor_the_exit_status(tmp_path: Path) -> None:
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text("".join(f'{{"id": "{i}", "prompt": "q {i}"}}\n' for i in range(10)))
+    out, summary = tmp_path / "r.jsonl", tmp_path / "s.json"
+    proc = subprocess.Popen(
+        [
+            *GEMGATE,
+            "run",
+            str(prompts),
+            "-o",
+            str(out),
+            "--emulator",
+            "--summary-json",
+            str(summary),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env(),
+    )
+    assert proc.stderr is not None
+    proc.stderr.close()  # `gemgate run ... 2>&1 | head -1` once head has gone
+    assert proc.wait(timeout=60) == 0
+    assert json.loads(summary.read_text())["completed"] == 10
+    assert len(read_jsonl(out)) == 10
+
+
+def test_a_log_file_gets_the_summary_without_a_progress_bar(tmp_path: Path) -> None:
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"id": "a", "prompt": "q"}\n')
+    run = gemgate("run", str(prompts), "-o", str(tmp_path / "r.jsonl"), "--emulator")
+    assert run.returncode == 0
+    assert "completed" in run.stderr
+    assert "1/1" not in run.stderr  # the bar's count: it draws only on a terminal

@@ -138,6 +138,8 @@ def parse_line(text: str, number: int) -> BatchItem | BadLine:
     if not isinstance(obj, dict):
         return BadLine(fallback_id, number, f"line {number}: not a JSON object")
     raw_id = obj.get("id")
+    if raw_id is None:
+        return BadLine(fallback_id, number, f"line {number}: missing 'id'")
     if not isinstance(raw_id, str | int) or isinstance(raw_id, bool) or raw_id == "":
         return BadLine(fallback_id, number, f"line {number}: 'id' must be a string or integer")
     try:

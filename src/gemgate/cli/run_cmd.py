@@ -11,18 +11,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import io
 import json
 import os
 import signal
+import sys
 import time
 import warnings
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from gemgate.cli.batch import BadLine, BatchItem, read_batch
@@ -115,6 +118,9 @@ def run(
         raise click.UsageError("the output file must not be the prompts file")
     if endpoint:
         _check_endpoint(endpoint)
+    _check_writable(output, "-o", make_parents=True)
+    if summary_json is not None:
+        _check_writable(summary_json, "--summary-json", make_parents=False)
     rules = [f"requests={rpm}/60s"] * bool(rpm) + [f"tokens={tpm}/60s"] * bool(tpm)
     rules += [f"requests_per_day={rpd}"] * bool(rpd) + list(limit_rules)
     options = RunOptions(
@@ -132,6 +138,26 @@ def run(
     raise SystemExit(asyncio.run(_main(options)))
 
 
+def _check_writable(path: Path, option: str, *, make_parents: bool) -> None:
+    """Refuse, before anything is sent, a file the run could not write at the end."""
+    folder = path.parent
+    if make_parents:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.BadParameter(
+                f"cannot make the folder {str(folder)!r}: {exc.strerror}", param_hint=option
+            ) from None
+    if path.is_dir():
+        raise click.BadParameter(f"{str(path)!r} is a folder", param_hint=option)
+    if not folder.is_dir():
+        raise click.BadParameter(f"no folder {str(folder)!r}", param_hint=option)
+    exists = path.exists()
+    if not os.access(path if exists else folder, os.W_OK):
+        target = path if exists else folder
+        raise click.BadParameter(f"{str(target)!r} is not writable", param_hint=option)
+
+
 def _check_endpoint(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -146,7 +172,8 @@ def _check_endpoint(url: str) -> None:
 async def _main(options: RunOptions) -> int:
     try:
         async with _client(options) as client:
-            return await Batch(client, options, Console(stderr=True)).run()
+            err = Console(file=cast(TextIO, _QuietStderr()))  # it writes, flushes and says isatty
+            return await Batch(client, options, err).run()
     except AuthenticationError as exc:
         click.echo(
             f"gemgate run: {exc}" + ("" if options.emulator else " (or try --emulator)"), err=True
@@ -221,17 +248,21 @@ class Batch:
         summary = build_summary(
             self.counts, self.client.metrics, self.client.costs, time.monotonic() - start
         )
+        if self.options.summary_json:  # first: a terminal that went away must not lose it
+            try:
+                self.options.summary_json.write_text(json.dumps(summary, indent=2) + "\n")
+            except OSError as exc:
+                self._say(f"gemgate run: the summary was not written: {exc}")
         print_summary(summary, self.err)
-        if self.options.summary_json:
-            self.options.summary_json.write_text(json.dumps(summary, indent=2) + "\n")
         if self.counts.interrupted:
             return EXIT_INTERRUPTED
         if self.refused is not None:
-            click.echo(
-                f"gemgate run: stopped, the credential was refused: {self.refused}", err=True
-            )
+            self._say(f"gemgate run: stopped, the credential was refused: {self.refused}")
             return EXIT_USAGE
         return EXIT_FAILED if self.counts.failed else EXIT_OK
+
+    def _say(self, text: str) -> None:
+        self.err.print(text, markup=False, highlight=False, soft_wrap=True)
 
     async def _process(self, todo: list[BatchItem | BadLine]) -> None:
         queue: asyncio.Queue[BatchItem | BadLine] = asyncio.Queue()
@@ -295,8 +326,42 @@ def _progress(console: Console, total: int) -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=False,
-        disable=total == 0,
+        disable=total == 0 or not console.is_terminal,  # a log file gets the summary only
     )
+
+
+class _QuietStderr(io.TextIOBase):
+    """Standard error that a closed pipe (``gemgate run ... 2>&1 | head``) cannot break: once
+    writing fails, later output is dropped, and the run still writes its results and summary
+    file and exits with its own status."""
+
+    def __init__(self) -> None:
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                sys.stderr.write(text)
+                sys.stderr.flush()
+            except (BrokenPipeError, ValueError):  # ValueError: stderr is closed
+                self._silence()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                sys.stderr.flush()
+            except (BrokenPipeError, ValueError):
+                self._silence()
+
+    def isatty(self) -> bool:
+        return not self.broken and sys.stderr.isatty()
+
+    def _silence(self) -> None:
+        self.broken = True
+        with contextlib.suppress(OSError, ValueError):
+            # the interpreter flushes stderr at exit: point it at nothing, so that is quiet too
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
 
 
 @contextlib.contextmanager
@@ -304,7 +369,7 @@ def _warnings_as_lines(console: Console) -> Iterator[None]:
     """Show warnings (an unknown model, say) as one plain line each, not a source listing."""
 
     def show(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
-        console.print(f"[yellow]warning:[/] {message}", highlight=False, markup=True)
+        console.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False)
 
     with warnings.catch_warnings():
         warnings.showwarning = show

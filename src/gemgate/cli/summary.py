@@ -59,7 +59,11 @@ def build_summary(
             d: {k: _spend(v) for k, v in costs.by(d).items()}
             for d in ("model", "user", "feature", "team")
         },
-        "latency_ms": metrics.latency_percentiles(),
+        "latency_ms": (  # null when no request finished (every line skipped or bad)
+            metrics.latency_percentiles()
+            if metrics.latencies.count
+            else dict.fromkeys(("p50", "p95", "p99"))
+        ),
         "queued_s": round(metrics.queue_ms / 1000, 3),
         "throttled_s": round(metrics.throttled_ms / 1000, 3),
         "wall_s": round(wall_s, 3),
@@ -104,7 +108,10 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
             f"{tokens['prompt_tokens']} / {tokens['output_tokens']} / {tokens['total_tokens']}",
         ),
         ("cost (USD)", summary["cost_usd"]),
-        ("latency p50 / p95 / p99 (ms)", f"{lat['p50']} / {lat['p95']} / {lat['p99']}"),
+        (
+            "latency p50 / p95 / p99 (ms)",
+            " / ".join("-" if lat[p] is None else str(lat[p]) for p in ("p50", "p95", "p99")),
+        ),
         (
             "queued / throttled, summed over requests (s)",
             f"{summary['queued_s']} / {summary['throttled_s']}",

@@ -102,7 +102,7 @@ def _checked(rule: LimitRule, source: str, key: str) -> LimitRule:
             source, key, f"unknown limit {rule.name!r}; one of {', '.join(DIMENSIONS)}"
         )
     if rule.amount < 1 or rule.window_s <= 0:
-        raise ConfigError(source, key, "a limit needs a positive amount and window")
+        raise ConfigError(source, key, f"a limit needs a positive amount and window, not {rule}")
     if rule.burst is not None and rule.burst < 1:
         raise ConfigError(source, key, "burst must be at least 1")
     if rule.allowance_s is not None and rule.allowance_s > rule.window_s:

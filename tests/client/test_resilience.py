@@ -30,13 +30,14 @@ from gemgate.emulator import EmulatorConfig, EmulatorServer, FaultRule
 from gemgate.errors import (
     CircuitOpen,
     ConfigError,
+    DailyQuotaExhausted,
     DeadlineExceeded,
     NoSuchRegion,
     ServerError,
     Throttled,
 )
 from gemgate.observability import CircuitChanged, Event, EventBus
-from gemgate.ratelimit import RateLimiter
+from gemgate.ratelimit import RateLimiter, day_spent_for
 from support import delete_prefix
 
 from .conftest import running
@@ -427,3 +428,53 @@ async def test_a_stream_left_early_on_purpose_is_neither_a_success_nor_a_failure
                 break  # the caller leaves: that says nothing of the endpoint
         breaker = client.router.breakers.breaker("global/gemini-2.5-flash")  # type: ignore[attr-defined]
         assert breaker.failures == 4  # not reset by a success, not counted as a failure
+
+
+PRIMARY_DAY_SPENT = FaultRule("status", status=429, quota="day", region="us-central1")
+
+
+async def test_a_region_whose_day_is_spent_is_passed_over_and_the_request_moves_on() -> None:
+    clock = FakeClock()
+    async with running(PRIMARY_DAY_SPENT, endpoint=VERTEX, clock=clock) as (client, emu):
+        first = await client.generate(PROMPT)
+        rest = [await client.generate(f"{PROMPT} {i}") for i in range(9)]
+        with pytest.raises(DailyQuotaExhausted) as pinned:
+            await client.generate(PROMPT, region="us-central1")  # data residency: no move
+        stats = emu.stats()
+        emu.set_faults({"rules": []})
+        clock.advance(day_spent_for(clock.time()))  # midnight Pacific: a new day
+        back = await client.generate(PROMPT)
+    assert (first.attempts, first.region) == (2, "europe-west1")
+    assert all((r.attempts, r.region) == (1, "europe-west1") for r in rest)
+    assert stats["by_region"] == {"us-central1": 1, "europe-west1": 10}  # one 429, then nothing
+    assert pinned.value.status is None  # refused here, not sent
+    assert pinned.value.resets_at is not None
+    assert (back.attempts, back.region) == (1, "us-central1")
+
+
+async def test_when_every_regions_day_is_spent_the_model_stops_until_the_reset() -> None:
+    every_day_spent = FaultRule("status", status=429, quota="day")
+    async with running(every_day_spent, endpoint=VERTEX, clock=FakeClock()) as (client, emu):
+        with pytest.raises(DailyQuotaExhausted) as first:
+            await client.generate(PROMPT)
+        with pytest.raises(DailyQuotaExhausted) as later:
+            await client.generate(PROMPT)
+        stats = emu.stats()
+    assert first.value.status == 429
+    assert later.value.status is None  # the limiter refuses at once: nothing more is sent
+    assert stats["by_region"] == {"us-central1": 1, "europe-west1": 1}
+
+
+async def test_developer_api_base_urls_share_one_quota_so_a_spent_day_does_not_move() -> None:
+    day_spent = FaultRule("status", status=429, quota="day")
+    async with (
+        EmulatorServer(EmulatorConfig(faults=(day_spent,))) as first,
+        EmulatorServer(EmulatorConfig()) as second,
+    ):
+        endpoint = EndpointSettings(base_urls=(first.base_url, second.base_url))
+        settings = dataclasses.replace(load_settings(None, env={}), endpoint=endpoint)
+        async with GeminiAPIClient.from_settings(settings, Secret("k"), clock=FakeClock()) as c:
+            with pytest.raises(DailyQuotaExhausted):
+                await c.generate(PROMPT)
+        assert first.stats()["requests_total"] == 1
+        assert second.stats()["requests_total"] == 0

@@ -10,6 +10,7 @@ import pytest
 from gemgate.clock import FakeClock
 from gemgate.errors import (
     CircuitOpen,
+    DailyQuotaExhausted,
     InvalidRequest,
     NoSuchRegion,
     RateLimited,
@@ -38,7 +39,7 @@ def router(clock: FakeClock, *, throttle: bool = False, threshold: int = 5) -> R
     def make() -> AdaptiveThrottle:
         return AdaptiveThrottle(clock, rng=random.Random(1))
 
-    return Router(endpoints, breakers, make if throttle else None)
+    return Router(endpoints, breakers, make if throttle else None, clock)
 
 
 async def overload(r: Router, region: str, times: int = 200) -> None:
@@ -169,3 +170,50 @@ async def test_a_probe_is_never_refused_by_the_throttle_and_its_success_clears_i
     assert probe.permit.probe
     await r.report(probe, None)
     assert r.throttles["us-central1"].probability() == 0.0
+
+
+async def test_regions_whose_day_is_spent_are_passed_over_until_their_reset() -> None:
+    clock = FakeClock()
+    r = router(clock)
+    spent = DailyQuotaExhausted("per day", status=429)
+    first = await r.choose(MODEL)
+    assert r.spend_day(first, MODEL, 3_600.0) is True  # two regions left
+    assert r.next_start(first, spent) == 1
+    assert r.next_start(first, spent, pinned=True) == 0
+    assert (await r.choose(MODEL)).endpoint.name == "europe-west1"
+    assert r.likely(MODEL) == 1
+    with pytest.raises(DailyQuotaExhausted) as pinned:
+        r.precheck(MODEL, pinned="us-central1")
+    assert pinned.value.retry_delay == 3_600.0
+    assert r.spend_day(await r.choose(MODEL), MODEL, 1_800.0) is True
+    assert r.spend_day(await r.choose(MODEL), MODEL, 1_800.0) is False  # none left
+    with pytest.raises(DailyQuotaExhausted):
+        r.precheck(MODEL)
+    with pytest.raises(DailyQuotaExhausted):
+        await r.choose(MODEL)
+    clock.advance(1_800.0)  # two regions' days reset; the first one's an hour in
+    assert (await r.choose(MODEL)).endpoint.name == "europe-west1"
+    clock.advance(1_800.0)
+    assert (await r.choose(MODEL)).endpoint.name == "us-central1"
+
+
+async def test_an_open_circuit_is_said_before_a_spent_day_when_no_endpoint_is_left() -> None:
+    clock = FakeClock()
+    r = router(clock, threshold=1)
+    first = await r.choose(MODEL, pinned="us-central1")
+    r.spend_day(first, MODEL, 3_600.0)
+    for region in REGIONS[1:]:
+        await r.report(await r.choose(MODEL, pinned=region), S503)  # opens its circuit
+    with pytest.raises(CircuitOpen):
+        r.precheck(MODEL)
+    with pytest.raises(CircuitOpen):
+        await r.choose(MODEL)
+
+
+async def test_developer_api_base_urls_share_one_day() -> None:
+    endpoints = [Endpoint("developer", "v1beta", f"http://127.0.0.1:{p}") for p in (1, 2)]
+    r = Router(endpoints, MemoryBreakers(BreakerPolicy(), FakeClock()), None, FakeClock())
+    route = await r.choose(MODEL)
+    assert r.spend_day(route, MODEL, 60.0) is False
+    assert r.next_start(route, DailyQuotaExhausted("per day", status=429)) == 0
+    assert (await r.choose(MODEL)).position == 0  # the router passes nothing over

@@ -30,7 +30,8 @@ from gemgate.errors import (
     RequestTimeout,
 )
 from gemgate.observability import AttemptFailed, RequestState
-from gemgate.resilience import GiveUp, RetryBudget, RetryPolicy, Router
+from gemgate.ratelimit import day_spent_for
+from gemgate.resilience import GiveUp, Retry, RetryBudget, RetryPolicy, Router
 from gemgate.wire import Endpoint
 
 __all__ = ["Attempts"]
@@ -128,7 +129,11 @@ class Attempts:
         """Tell the limiter what a 429 said about the quota."""
         limiter, model, scope = self.life.limiter, call.config.name, self.life.scope
         if isinstance(exc, DailyQuotaExhausted):
-            await limiter.exhaust_day(model, scope=scope)
+            # a region with a quota of its own is passed over; the model stops when none is left
+            seconds = day_spent_for(self.life.clock.time())
+            route = call.route
+            if route is None or not self.router.spend_day(route, model, seconds):
+                await limiter.exhaust_day(model, scope=scope)
         elif isinstance(exc, RateLimited) and exc.retry_delay:
             tokens = any(v.tokens for v in exc.quota_violations)
             requests = not tokens or any(not v.tokens for v in exc.quota_violations)
@@ -147,6 +152,12 @@ class Attempts:
         moves = then is not None and then != position
         remaining = call.remaining(self.life.clock.monotonic())
         decision = self.retry.decide(exc, call.attempts, remaining, same_endpoint=not moves)
+        if (
+            moves
+            and isinstance(exc, DailyQuotaExhausted)
+            and call.attempts < self.retry.max_attempts
+        ):
+            decision = Retry(0.0)  # this region's day is spent, the next one's is not: go now
         if then is None and not isinstance(decision, GiveUp):  # no wait would find one open
             delay, gave_up = None, "every endpoint's circuit is open"
         elif isinstance(decision, GiveUp):

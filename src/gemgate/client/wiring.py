@@ -143,7 +143,8 @@ def router_for(
             CircuitChanged(endpoint, model, change.old, change.new, change.at, change.retry_at)
         )
 
-    router = Router(endpoints, _breakers(settings, clock, scope, emit), throttle if t.k else None)
+    breakers = _breakers(settings, clock, scope, emit)
+    router = Router(endpoints, breakers, throttle if t.k else None, clock)
     return router
 
 

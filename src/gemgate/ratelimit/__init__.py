@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING
 
 from gemgate.ratelimit.bucket import BucketSpec, BucketState, Rate
 from gemgate.ratelimit.estimate import estimate_tokens
-from gemgate.ratelimit.limiter import RateLimiter, Reservation, seconds_to_pacific_midnight
+from gemgate.ratelimit.limiter import (
+    RateLimiter,
+    Reservation,
+    day_spent_for,
+    seconds_to_pacific_midnight,
+)
 from gemgate.ratelimit.store import DailySpec, Dimension, Grant, LimitStore, MemoryStore
 
 if TYPE_CHECKING:
@@ -29,6 +34,7 @@ __all__ = [
     "RateLimiter",
     "RedisStore",
     "Reservation",
+    "day_spent_for",
     "estimate_tokens",
     "seconds_to_pacific_midnight",
 ]

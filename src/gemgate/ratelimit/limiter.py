@@ -29,7 +29,13 @@ from gemgate.ratelimit.bucket import BucketSpec, Rate
 from gemgate.ratelimit.store import DailySpec, Dimension, Grant, LimitStore, MemoryStore
 from gemgate.ratelimit.store.base import pacific_day
 
-__all__ = ["RateLimiter", "Reservation", "default_burst", "seconds_to_pacific_midnight"]
+__all__ = [
+    "RateLimiter",
+    "Reservation",
+    "day_spent_for",
+    "default_burst",
+    "seconds_to_pacific_midnight",
+]
 
 # A dimension without a limit still gets a bucket, so that a provider's 429 can pause it.
 _UNLIMITED = BucketSpec(capacity=10**9, refill=10**9, window_us=1_000_000)
@@ -45,6 +51,16 @@ def seconds_to_pacific_midnight(now: float) -> float:
     """Seconds from the wall time ``now`` until the next midnight in America/Los_Angeles."""
     wall_us = int(now * 1_000_000)
     return (pacific_day(wall_us)[2] - wall_us) / 1_000_000
+
+
+def day_spent_for(now: float) -> float:
+    """Seconds a per-day quota found spent at the wall time ``now`` stays spent: until the next
+    midnight Pacific time. In the first minutes of a day (by our clock) the provider may not have
+    reset yet: then only until ``_NEW_DAY_S`` into the day."""
+    wall_us = int(now * 1_000_000)
+    _, start_us, end_us = pacific_day(wall_us)
+    since_s = (wall_us - start_us) / 1_000_000
+    return (end_us - wall_us) / 1_000_000 if since_s >= _NEW_DAY_S else _NEW_DAY_S - since_s
 
 
 def default_burst(rule: LimitRule) -> int:
@@ -275,13 +291,8 @@ class RateLimiter:
 
     async def exhaust_day(self, model: str, *, scope: str = "") -> None:
         """A per-day quota is spent: no grants until midnight Pacific time; until then,
-        ``acquire`` raises DailyQuotaExhausted. In the first minutes of a day (by our clock) the
-        provider may not have reset yet: then the pause lasts only until ``_NEW_DAY_S`` in."""
-        wall_us = int(self.clock.time() * 1_000_000)
-        _, start_us, end_us = pacific_day(wall_us)
-        since_s = (wall_us - start_us) / 1_000_000
-        seconds = (end_us - wall_us) / 1_000_000 if since_s >= _NEW_DAY_S else _NEW_DAY_S - since_s
-        await self.store.pause(f"{scope}:{model}", DAILY, seconds)
+        ``acquire`` raises DailyQuotaExhausted (see :func:`day_spent_for`)."""
+        await self.store.pause(f"{scope}:{model}", DAILY, day_spent_for(self.clock.time()))
 
     async def close(self) -> None:
         await self.store.close()

@@ -7,6 +7,11 @@ same one. When the primary's breaker lets a probe through and it succeeds, new r
 the primary: a probe is never refused by the throttle, and its success clears the throttle's
 window. A request pinned to a region (data residency) only ever goes there.
 
+Vertex AI regions keep quotas of their own: a region whose per-day quota is spent
+(:meth:`Router.spend_day`) is passed over until its reset, and the request that learnt it moves
+on to the next region. Developer API base URLs share their key's quota, so there a spent day is
+spent everywhere (the rate limiter stops the model).
+
 After each attempt, ``report`` tells the endpoint's breaker and throttle what happened:
 
 ====================================  ===========  ================
@@ -22,11 +27,14 @@ cancelled, or gemgate's own refusal   neutral      not counted
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import NamedTuple
 
+from gemgate.clock import Clock, SystemClock
 from gemgate.errors import (
     CircuitOpen,
     ConnectionFailed,
+    DailyQuotaExhausted,
     GemgateError,
     MalformedResponse,
     NoSuchRegion,
@@ -64,10 +72,15 @@ class Router:
         endpoints: Sequence[Endpoint],
         breakers: Breakers,
         throttle: Callable[[], AdaptiveThrottle] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         if not endpoints:
             raise ValueError("a router needs at least one endpoint")
         self.endpoints = tuple(endpoints)
+        self.clock = clock or SystemClock()
+        # Vertex regions have quotas of their own; Developer API base URLs share their key's
+        self.own_quotas = len(endpoints) > 1 and all(e.kind == "vertex" for e in endpoints)
+        self._spent: dict[str, float] = {}  # breaker key -> monotonic time its day resets
         self.names = tuple(e.name for e in self.endpoints)
         self.breakers = breakers
         self.throttles = {name: throttle() for name in self.names} if throttle else {}
@@ -101,18 +114,55 @@ class Router:
         return self._orders[start]
 
     def precheck(self, model: str, *, pinned: str | None = None) -> None:
-        """Raise CircuitOpen (the soonest to probe) at once when every endpoint this request
-        may use is known to be open; cheap enough to run before any queueing or waiting."""
+        """Raise at once when no endpoint this request may use can take it: CircuitOpen (the
+        soonest to probe) when one is open, else DailyQuotaExhausted (the soonest reset) when
+        every one's day is spent; cheap enough to run before any queueing or waiting."""
         soonest: CircuitOpen | None = None
+        spent: DailyQuotaExhausted | None = None
         for index in self._order(0, pinned):
-            endpoint = self.endpoints[index]
-            until = self.breakers.blocked_until(self._key(index, model))
+            endpoint, key = self.endpoints[index], self._key(index, model)
+            if self._spent and self._day_spent(key):
+                spent = spent or self._spent_error(endpoint, key, model)
+                continue
+            until = self.breakers.blocked_until(key)
             if until is None:
                 return
             if soonest is None or until < soonest.retry_at:
                 soonest = CircuitOpen(endpoint.name, until, model=model)
         if soonest is not None:
             raise soonest
+        if spent is not None:
+            raise spent
+
+    def spend_day(self, route: Route, model: str, seconds: float) -> bool:
+        """A per-day 429 from ``route``'s endpoint. Where endpoints keep quotas of their own,
+        pass it over for ``seconds`` (until its reset) and return whether another endpoint's day
+        is not known to be spent; otherwise (one shared quota) return False."""
+        if not self.own_quotas:
+            return False
+        key = self._key(route.position, model)
+        self._spent[key] = self.clock.monotonic() + seconds
+        return any(not self._day_spent(self._key(i, model)) for i in range(len(self.endpoints)))
+
+    def _day_spent(self, key: str) -> bool:
+        until = self._spent.get(key)
+        if until is None:
+            return False
+        if until <= self.clock.monotonic():
+            del self._spent[key]  # a new day
+            return False
+        return True
+
+    def _spent_error(self, endpoint: Endpoint, key: str, model: str) -> DailyQuotaExhausted:
+        seconds = self._spent[key] - self.clock.monotonic()
+        error = DailyQuotaExhausted(
+            f"the daily quota of {model} in {endpoint.name} is spent; requests may go there "
+            f"again in {seconds:.0f} s",
+            retry_delay=seconds,
+            status=None,
+        )
+        error.resets_at = datetime.fromtimestamp(self.clock.time() + seconds, UTC)
+        return error
 
     def preferred(self, model: str, *, pinned: str | None = None) -> Endpoint:
         """The endpoint a new request would try first: the first not known to be open."""
@@ -123,18 +173,24 @@ class Router:
         """The position ``choose(start=...)`` would most likely pick: the first endpoint from
         ``start`` not known to refuse (None when all are). Cheap, and changes nothing."""
         for index in self._order(start, pinned):
-            if self.breakers.blocked_until(self._key(index, model)) is None:
+            key = self._key(index, model)
+            if self._spent and self._day_spent(key):
+                continue
+            if self.breakers.blocked_until(key) is None:
                 return index
         return None
 
     async def choose(self, model: str, *, start: int = 0, pinned: str | None = None) -> Route:
         """The first endpoint from ``start`` on that takes the attempt; CircuitOpen (the
-        soonest to probe) or Throttled when none does."""
-        refused: list[CircuitOpen | Throttled] = []
+        soonest to probe), Throttled or DailyQuotaExhausted when none does."""
+        refused: list[CircuitOpen | Throttled | DailyQuotaExhausted] = []
         for index in self._order(start, pinned):
-            endpoint = self.endpoints[index]
+            endpoint, key = self.endpoints[index], self._key(index, model)
+            if self._spent and self._day_spent(key):
+                refused.append(self._spent_error(endpoint, key, model))
+                continue
             try:
-                permit = await self.breakers.admit(self._key(index, model))
+                permit = await self.breakers.admit(key)
             except CircuitOpen as exc:
                 refused.append(CircuitOpen(endpoint.name, exc.retry_at, model=model))
                 continue
@@ -146,12 +202,18 @@ class Router:
                 continue
             return Route(index, endpoint, permit, throttle)
         opened = [e for e in refused if isinstance(e, CircuitOpen)]
-        raise min(opened, key=lambda e: e.retry_at) if opened else refused[0]
+        if opened:
+            raise min(opened, key=lambda e: e.retry_at)
+        raise next((e for e in refused if isinstance(e, Throttled)), refused[0])
 
     def next_start(self, route: Route, error: BaseException, *, pinned: bool = False) -> int:
         """Where the next attempt's search starts: the next endpoint after a failure that
-        failover helps with, the same one otherwise (and always, for a pinned request)."""
-        if isinstance(error, FAILOVER_ON) and not pinned:
+        failover helps with (or a spent day, where endpoints keep quotas of their own), the
+        same one otherwise (and always, for a pinned request)."""
+        moves = isinstance(error, FAILOVER_ON) or (
+            self.own_quotas and isinstance(error, DailyQuotaExhausted)
+        )
+        if moves and not pinned:
             return (route.position + 1) % len(self.endpoints)
         return route.position
 

@@ -42,6 +42,7 @@ def test_lines_fail_over_unless_pinned_and_the_summary_says_why(
     result = gemgate(
         "run", str(prompts), "-o", str(out), "--config", str(config),
         "--endpoint", primary_down.url, "--summary-json", str(summary), "--concurrency", "1",
+        "--circuit-wait", "0.2",  # the pinned lines wait that long for us-central1, then fail
         GEMINI_API_KEY=KEY,
     )  # fmt: skip
     assert result.returncode == 1, result.stderr
@@ -62,3 +63,34 @@ def test_lines_fail_over_unless_pinned_and_the_summary_says_why(
     assert s["failed_by_error"] == {"CircuitOpen": 5}
     assert s["circuits_opened"] == {"us-central1/gemini-2.5-flash": 1}
     assert "circuits opened" in result.stderr
+
+
+def test_a_short_outage_pauses_the_batch_instead_of_failing_it(tmp_path: Path) -> None:
+    """The first line's three 503s open the only circuit; the other lines wait for it (not
+    fail at once), the probe finds the service back, and they all complete."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"rules": [{"action": "status", "status": 503, "count": 3}]}))
+    emu = Emulator("--fault-plan", str(plan))
+    config, summary = tmp_path / "gemgate.toml", tmp_path / "s.json"
+    config.write_text("[breaker]\nfailure_threshold = 3\nopen_s = 1.0\n")
+    prompts, out = tmp_path / "p.jsonl", tmp_path / "out.jsonl"
+    prompts.write_text("".join(json.dumps({"id": f"l{i}", "prompt": f"q {i}"}) + "\n"
+                               for i in range(10)))  # fmt: skip
+    try:
+        result = gemgate(
+            "run", str(prompts), "-o", str(out), "--config", str(config), "--endpoint", emu.url,
+            "--summary-json", str(summary), "--concurrency", "1", GEMINI_API_KEY=KEY,
+        )  # fmt: skip
+        stats = emu.stats()
+    finally:
+        emu.stop()
+    by_id = {r["id"]: r for r in read_jsonl(out)}
+    assert by_id["l0"]["status"] == "failed"  # its own three attempts met the outage
+    assert by_id["l0"]["error"]["type"] == "ServerError"
+    assert all(by_id[f"l{i}"]["status"] == "completed" for i in range(1, 10))
+    assert result.returncode == 1
+    assert stats["requests_total"] == 3 + 9  # nothing sent while the circuit was open
+    s = json.loads(summary.read_text())
+    assert s["failed_by_error"] == {"ServerError": 1}  # lines: the waits are not failures
+    assert s["circuits_opened"] == {"global/gemini-2.5-flash": 1}  # one endpoint, one outage
+    assert s["wall_s"] >= 1.0  # the open period was waited out

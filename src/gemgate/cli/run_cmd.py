@@ -14,6 +14,7 @@ import dataclasses
 import io
 import json
 import os
+import random
 import signal
 import sys
 import time
@@ -32,15 +33,23 @@ from gemgate.cli.batch import BadLine, BatchItem, read_batch
 from gemgate.cli.records import completed_record, failed_record
 from gemgate.cli.results_file import ResultsFile
 from gemgate.cli.summary import RunCounts, build_summary, print_summary
-from gemgate.client import GeminiAPIClient
+from gemgate.client import GeminiAPIClient, Result
 from gemgate.config import LimitSettings, load_settings, parse_limit
 from gemgate.credentials import Secret, find_api_key
-from gemgate.errors import AuthenticationError, ConfigError, GemgateError
+from gemgate.errors import (
+    AuthenticationError,
+    CircuitOpen,
+    ConfigError,
+    DailyQuotaExhausted,
+    GemgateError,
+    Throttled,
+)
 from gemgate.observability import Event, RequestFinished
 
 __all__ = ["run"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+_POLL_S = 0.5  # how often a line waiting out open circuits looks again (jittered up to 2x)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -55,6 +64,7 @@ class RunOptions:
     summary_json: Path | None
     limits: tuple[str, ...] = ()
     redis: str | None = None
+    circuit_wait_s: float = 300.0
 
 
 @click.command("run", short_help="Send a JSONL file of requests; write one result line each.")
@@ -93,6 +103,16 @@ class RunOptions:
     "(options burst=N, allowance=20ms; repeatable).",
 )
 @click.option("--redis", help="Share the limits across processes in this Redis (redis://...).")
+@click.option(
+    "--circuit-wait",
+    "circuit_wait_s",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long a line may wait in all for an open circuit to close (or the adaptive "
+    "throttle to let it go) before it fails; 0 fails it at once.",
+)
 def run(
     prompts: Path,
     output: Path,
@@ -107,6 +127,7 @@ def run(
     rpd: int | None,
     limit_rules: tuple[str, ...],
     redis: str | None,
+    circuit_wait_s: float,
 ) -> None:
     """Send every request in PROMPTS (JSONL) and write one result line each to OUTPUT.
 
@@ -134,6 +155,7 @@ def run(
         summary_json,
         tuple(rules),
         redis,
+        circuit_wait_s,
     )
     raise SystemExit(asyncio.run(_main(options)))
 
@@ -291,18 +313,7 @@ class Batch:
             return
         request_id = os.urandom(16).hex()
         try:
-            result = await self.client.generate(
-                item.contents,
-                model=item.model,
-                generation_config=item.generation_config,
-                system_instruction=item.system_instruction,
-                user_id=item.user_id,
-                feature=item.feature,
-                team=item.team,
-                priority=item.priority,
-                request_id=request_id,
-                region=item.region,
-            )
+            result = await self._generate(item, request_id)
         except Exception as exc:  # one line's failure, whatever it is, must not stop the rest
             if isinstance(exc, AuthenticationError):
                 self.refused = exc
@@ -313,8 +324,53 @@ class Batch:
         self.counts.completed += 1
         self.results.append(completed_record(item.id, result))
 
+    async def _generate(self, item: BatchItem, request_id: str) -> Result:
+        """The line's request. When every endpoint it may use has an open circuit (or the
+        adaptive throttle refuses it), it waits for a circuit to close and goes again, for at
+        most ``--circuit-wait`` seconds in all: a short outage pauses a batch, not fails it."""
+        clock, budget = self.client.clock, self.options.circuit_wait_s
+        began = clock.monotonic()
+        while True:
+            try:
+                return await self.client.generate(
+                    item.contents,
+                    model=item.model,
+                    generation_config=item.generation_config,
+                    system_instruction=item.system_instruction,
+                    user_id=item.user_id,
+                    feature=item.feature,
+                    team=item.team,
+                    priority=item.priority,
+                    request_id=request_id,
+                    region=item.region,
+                )
+            except (CircuitOpen, Throttled) as refusal:
+                left = began + budget - clock.monotonic()
+                if left <= 0:
+                    raise
+                self.finished.pop(request_id, None)
+                await self._until_admitted(item, refusal, left)
+
+    async def _until_admitted(self, item: BatchItem, refusal: Exception, left: float) -> None:
+        """Wait (at most ``left`` seconds) until the router would take the line again: some
+        circuit it may use is no longer open. Checking sends nothing and records nothing."""
+        clock = self.client.clock
+        until = clock.monotonic() + left
+        model = item.model or self.client.settings.default_model
+        if isinstance(refusal, Throttled):  # a chance, not a state: try again in a moment
+            await clock.sleep(min(_POLL_S * (1 + random.random()), left))
+            return
+        while (now := clock.monotonic()) < until:
+            await clock.sleep(min(_POLL_S * (1 + random.random()), until - now))
+            try:
+                self.client.router.precheck(model, pinned=item.region)
+            except (CircuitOpen, DailyQuotaExhausted):
+                continue
+            return
+
     def _fail(self, record: dict[str, Any]) -> None:
         self.counts.failed += 1
+        self.counts.failed_by[record["error"]["type"]] += 1
         self.results.append(record)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
@@ -24,6 +24,7 @@ class RunCounts:
     failed: int = 0
     bad_lines: int = 0
     interrupted: bool = False
+    failed_by: Counter[str] = field(default_factory=Counter)  # failed lines, by error type
 
 
 def _spend(spend: Spend) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def build_summary(
 ) -> dict[str, Any]:
     """Everything the table shows, as plain JSON values (money as decimal strings)."""
     sent = costs.total.requests
-    failed_by = metrics.failed_by + Counter({"InvalidInput": counts.bad_lines})
+    failed_by = counts.failed_by  # lines, not requests: a line that waited and went counts once
     return {
         "input_lines": counts.total_lines,
         "skipped_already_done": counts.skipped,

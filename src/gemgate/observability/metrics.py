@@ -128,7 +128,8 @@ class Metrics:
             self.outcomes[event.state.value] += 1
             if event.state in (RequestState.FAILED, RequestState.REJECTED) and event.error_type:
                 self.failed_by[event.error_type] += 1
-            self.latencies.add(event.latency_ms)
+            if event.attempts:  # refused before sending (an open circuit): no latency to speak of
+                self.latencies.add(event.latency_ms)
             self.queue_ms += event.queue_ms
             self.throttled_ms += event.throttled_ms
 

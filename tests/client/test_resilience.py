@@ -478,3 +478,49 @@ async def test_developer_api_base_urls_share_one_quota_so_a_spent_day_does_not_m
                 await c.generate(PROMPT)
         assert first.stats()["requests_total"] == 1
         assert second.stats()["requests_total"] == 0
+
+
+async def test_a_model_named_by_alias_passes_the_spent_region_over_too() -> None:
+    async with running(PRIMARY_DAY_SPENT, endpoint=VERTEX, clock=FakeClock()) as (client, emu):
+        results = [await client.generate(PROMPT, model="models/gemini-2.5-flash") for _ in range(5)]
+        with pytest.raises(DailyQuotaExhausted) as pinned:
+            await client.generate(PROMPT, model="models/gemini-2.5-flash", region="us-central1")
+        stats = emu.stats()
+    assert [r.attempts for r in results] == [2, 1, 1, 1, 1]
+    assert pinned.value.status is None
+    assert stats["by_region"] == {"us-central1": 1, "europe-west1": 5}
+
+
+async def test_a_move_for_a_spent_day_is_never_charged_to_the_retry_budget() -> None:
+    """us-central1 503s once (the failover to europe-west1 is a first visit, uncharged); there
+    the day is spent, and going back to us-central1 is a move for quota, not a retry."""
+    faults = (
+        FaultRule("status", status=503, region="us-central1", count=1),
+        FaultRule("status", status=429, quota="day", region="europe-west1"),
+    )
+    no_budget = RetrySettings(budget_ratio=0.0, budget_min_per_s=0.0)
+    async with running(*faults, endpoint=VERTEX, clock=FakeClock(), retry=no_budget) as (
+        client,
+        _,
+    ):
+        result = await client.generate(PROMPT)
+    assert (result.attempts, result.region) == (3, "us-central1")
+
+
+async def test_a_spent_day_with_the_other_regions_circuit_open_says_circuit_open() -> None:
+    """The model is not stopped for the day: once europe-west1's circuit closes, requests go."""
+    faults = (
+        FaultRule("status", status=503, region="europe-west1", count=1),
+        PRIMARY_DAY_SPENT,
+    )
+    breaker = BreakerSettings(failure_threshold=1)
+    async with running(*faults, endpoint=VERTEX, clock=FakeClock(), breaker=breaker) as (
+        client,
+        _,
+    ):
+        with pytest.raises(ServerError):
+            await client.generate(PROMPT, region="europe-west1")  # opens its circuit
+        with pytest.raises(CircuitOpen) as info:
+            await client.generate(PROMPT)  # us-central1's day is spent, europe-west1 is open
+    assert info.value.endpoint == "europe-west1"
+    assert isinstance(info.value.__context__, DailyQuotaExhausted)

@@ -17,6 +17,7 @@ Pacific time.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -132,7 +133,7 @@ class Attempts:
             # a region with a quota of its own is passed over; the model stops when none is left
             seconds = day_spent_for(self.life.clock.time())
             route = call.route
-            if route is None or not self.router.spend_day(route, model, seconds):
+            if route is None or not self.router.spend_day(route, call.model, seconds):
                 await limiter.exhaust_day(model, scope=scope)
         elif isinstance(exc, RateLimited) and exc.retry_delay:
             tokens = any(v.tokens for v in exc.quota_violations)
@@ -152,16 +153,15 @@ class Attempts:
         moves = then is not None and then != position
         remaining = call.remaining(self.life.clock.monotonic())
         decision = self.retry.decide(exc, call.attempts, remaining, same_endpoint=not moves)
-        if (
-            moves
-            and isinstance(exc, DailyQuotaExhausted)
-            and call.attempts < self.retry.max_attempts
-        ):
+        spent_here = isinstance(exc, DailyQuotaExhausted) and call.pinned is None
+        if spent_here and moves and call.attempts < self.retry.max_attempts:
             decision = Retry(0.0)  # this region's day is spent, the next one's is not: go now
         if then is None and not isinstance(decision, GiveUp):  # no wait would find one open
             delay, gave_up = None, "every endpoint's circuit is open"
         elif isinstance(decision, GiveUp):
             delay, gave_up = None, decision.reason
+        elif spent_here:
+            delay, gave_up = decision.delay, None  # a move for quota is not a retry of a failure
         elif self._budget_refuses(exc, first_visit=moves and not call.tried >> (then or 0) & 1):
             delay, gave_up = None, "retry budget spent"
         else:
@@ -176,6 +176,11 @@ class Attempts:
         deadline = self._deadline_hit(call, exc)
         if deadline is not None:
             raise deadline from exc
+        if spent_here and then is None:
+            # this region's day is spent and every other endpoint refuses for now: say why
+            # (CircuitOpen, the soonest to probe) unless every region's day is spent as well
+            with contextlib.suppress(DailyQuotaExhausted):
+                self.router.precheck(call.model)
         raise exc
 
     def _budget_refuses(self, exc: GemgateError, *, first_visit: bool) -> bool:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select
 import signal
 import subprocess
 import time
@@ -233,3 +236,39 @@ def test_a_log_file_gets_the_summary_without_a_progress_bar(tmp_path: Path) -> N
     assert run.returncode == 0
     assert "completed" in run.stderr
     assert "1/1" not in run.stderr  # the bar's count: it draws only on a terminal
+
+
+def test_on_a_terminal_the_progress_bar_draws_and_the_run_ends(tmp_path: Path) -> None:
+    """stderr a pseudo-terminal, as in an interactive shell (the live bar swaps sys.stderr)."""
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text("".join(f'{{"id": "{i}", "prompt": "q {i}"}}\n' for i in range(10)))
+    out = tmp_path / "r.jsonl"
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [*GEMGATE, "run", str(prompts), "-o", str(out), "--emulator"],
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+        env=env(TERM="xterm"),
+    )
+    os.close(follower)
+    seen, deadline = b"", time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 0.5)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed: the process has ended
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert proc.wait(timeout=5) == 0
+    finally:
+        proc.kill()
+        os.close(leader)
+    text = seen.decode(errors="replace")
+    assert "10/10" in text  # the bar's count
+    assert "completed" in text  # then the summary
+    assert len(read_jsonl(out)) == 10

@@ -392,13 +392,16 @@ class _QuietStderr(io.TextIOBase):
     file and exits with its own status."""
 
     def __init__(self) -> None:
+        # the stream itself, held now: a live progress display swaps sys.stderr for a proxy that
+        # writes back into this console, and writing through that would loop
+        self._stream = sys.stderr
         self.broken = False
 
     def write(self, text: str) -> int:
         if not self.broken:
             try:
-                sys.stderr.write(text)
-                sys.stderr.flush()
+                self._stream.write(text)
+                self._stream.flush()
             except (BrokenPipeError, ValueError):  # ValueError: stderr is closed
                 self._silence()
         return len(text)
@@ -406,18 +409,18 @@ class _QuietStderr(io.TextIOBase):
     def flush(self) -> None:
         if not self.broken:
             try:
-                sys.stderr.flush()
+                self._stream.flush()
             except (BrokenPipeError, ValueError):
                 self._silence()
 
     def isatty(self) -> bool:
-        return not self.broken and sys.stderr.isatty()
+        return not self.broken and self._stream.isatty()
 
     def _silence(self) -> None:
         self.broken = True
         with contextlib.suppress(OSError, ValueError):
             # the interpreter flushes stderr at exit: point it at nothing, so that is quiet too
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
 
 
 @contextlib.contextmanager

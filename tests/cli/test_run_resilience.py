@@ -66,8 +66,8 @@ def test_lines_fail_over_unless_pinned_and_the_summary_says_why(
 
 
 def test_a_short_outage_pauses_the_batch_instead_of_failing_it(tmp_path: Path) -> None:
-    """The first line's three 503s open the only circuit; the other lines wait for it (not
-    fail at once), the probe finds the service back, and they all complete."""
+    """The first line's three 503s open the only circuit; it and the other lines wait for it
+    (not fail at once), the probe finds the service back, and every line completes."""
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps({"rules": [{"action": "status", "status": 503, "count": 3}]}))
     emu = Emulator("--fault-plan", str(plan))
@@ -84,13 +84,51 @@ def test_a_short_outage_pauses_the_batch_instead_of_failing_it(tmp_path: Path) -
         stats = emu.stats()
     finally:
         emu.stop()
+    assert result.returncode == 0, result.stderr
     by_id = {r["id"]: r for r in read_jsonl(out)}
-    assert by_id["l0"]["status"] == "failed"  # its own three attempts met the outage
-    assert by_id["l0"]["error"]["type"] == "ServerError"
-    assert all(by_id[f"l{i}"]["status"] == "completed" for i in range(1, 10))
-    assert result.returncode == 1
-    assert stats["requests_total"] == 3 + 9  # nothing sent while the circuit was open
+    assert all(by_id[f"l{i}"]["status"] == "completed" for i in range(10))
+    assert by_id["l0"]["attempts"] == 4  # its three 503s, then after the wait the probe
+    assert by_id["l0"]["latency_ms"] >= 1000  # end to end: the wait is in it
+    assert by_id["l0"]["latency_ms"] >= by_id["l0"]["queue_ms"] >= 900
+    assert stats["requests_total"] == 3 + 10  # nothing sent while the circuit was open
     s = json.loads(summary.read_text())
-    assert s["failed_by_error"] == {"ServerError": 1}  # lines: the waits are not failures
-    assert s["circuits_opened"] == {"global/gemini-2.5-flash": 1}  # one endpoint, one outage
+    assert s["failed_by_error"] == {}
+    assert s["circuits_opened"] == {"global/gemini-2.5-flash": 1}
     assert s["wall_s"] >= 1.0  # the open period was waited out
+
+
+def test_lines_waiting_for_a_down_region_do_not_hold_up_the_others(
+    tmp_path: Path, primary_down: Emulator
+) -> None:
+    """Twenty lines pinned to the down region come first; at concurrency 1 (two workers) the
+    ten free lines still go at once, and the pinned ones wait out their 2 s together."""
+    lines = [{"id": f"us-{i}", "prompt": f"q {i}", "region": "us-central1"} for i in range(20)]
+    lines += [{"id": f"free-{i}", "prompt": f"q {i}"} for i in range(10)]
+    prompts, out = tmp_path / "p.jsonl", tmp_path / "out.jsonl"
+    prompts.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    config, summary = tmp_path / "gemgate.toml", tmp_path / "s.json"
+    config.write_text(CONFIG)
+    result = gemgate(
+        "run", str(prompts), "-o", str(out), "--config", str(config),
+        "--endpoint", primary_down.url, "--summary-json", str(summary), "--concurrency", "1",
+        "--circuit-wait", "2", GEMINI_API_KEY=KEY,
+    )  # fmt: skip
+    assert result.returncode == 1
+    by_id = {r["id"]: r for r in read_jsonl(out)}
+    assert len(by_id) == 30
+    assert all(by_id[f"free-{i}"]["status"] == "completed" for i in range(10))
+    assert {by_id[f"us-{i}"]["error"]["type"] for i in range(20)} == {"CircuitOpen"}
+    s = json.loads(summary.read_text())
+    assert s["failed_by_error"] == {"CircuitOpen": 20}
+    assert 2.0 <= s["wall_s"] < 6.0  # not 20 × 2 s one after another
+    assert primary_down.stats()["by_region"]["us-central1"] == 5  # the threshold, then nothing
+
+
+def test_a_circuit_wait_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"id": "a", "prompt": "q"}\n')
+    for bad in ("nan", "inf", "-1"):
+        run = gemgate("run", str(prompts), "-o", str(tmp_path / "r.jsonl"), "--emulator",
+                      "--circuit-wait", bad)  # fmt: skip
+        assert run.returncode == 2, bad
+        assert "--circuit-wait" in run.stderr

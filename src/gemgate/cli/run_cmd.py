@@ -11,8 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import heapq
 import io
+import itertools
 import json
+import math
 import os
 import random
 import signal
@@ -34,15 +37,15 @@ from gemgate.cli.records import completed_record, failed_record
 from gemgate.cli.results_file import ResultsFile
 from gemgate.cli.summary import RunCounts, build_summary, print_summary
 from gemgate.client import GeminiAPIClient, Result
+from gemgate.clock import Clock
 from gemgate.config import LimitSettings, load_settings, parse_limit
 from gemgate.credentials import Secret, find_api_key
 from gemgate.errors import (
     AuthenticationError,
     CircuitOpen,
     ConfigError,
-    DailyQuotaExhausted,
     GemgateError,
-    Throttled,
+    TransientError,
 )
 from gemgate.observability import Event, RequestFinished
 
@@ -106,7 +109,8 @@ class RunOptions:
 @click.option(
     "--circuit-wait",
     "circuit_wait_s",
-    type=click.FloatRange(min=0),
+    type=click.FloatRange(min=0, max=7 * 86_400),
+    callback=lambda _ctx, _param, value: _seconds(value, "--circuit-wait"),
     default=300.0,
     show_default=True,
     metavar="SECONDS",
@@ -158,6 +162,12 @@ def run(
         circuit_wait_s,
     )
     raise SystemExit(asyncio.run(_main(options)))
+
+
+def _seconds(value: float, option: str) -> float:
+    if not math.isfinite(value):  # click's FloatRange lets NaN through
+        raise click.BadParameter("must be a number of seconds", param_hint=option)
+    return value
 
 
 def _check_writable(path: Path, option: str, *, make_parents: bool) -> None:
@@ -240,6 +250,29 @@ def _limits(limits: LimitSettings, options: RunOptions) -> LimitSettings:
     return dataclasses.replace(limits, rules=tuple(rules.values()), redis_url=redis)
 
 
+@dataclasses.dataclass(slots=True, eq=False)
+class _Line:
+    """A line on its way: when it first went, and what its earlier calls spent while it waited
+    for circuits to close."""
+
+    item: BatchItem
+    started: float  # monotonic
+    attempts: int = 0  # sent by earlier calls
+    wait_until: float = math.inf  # its --circuit-wait ends (set at its first wait)
+
+    def record(self, record: dict[str, Any], clock: Clock) -> dict[str, Any]:
+        """The result line, its attempts and latency counted from the line's first call (a
+        wait for circuits counts as queueing)."""
+        if self.wait_until == math.inf:
+            return record
+        record["attempts"] += self.attempts
+        if record["latency_ms"] is not None:
+            total_ms = round((clock.monotonic() - self.started) * 1000, 1)
+            record["queue_ms"] = round(record["queue_ms"] + total_ms - record["latency_ms"], 1)
+            record["latency_ms"] = total_ms
+        return record
+
+
 class Batch:
     """Feeds the lines to the client, writes each result as it ends, counts everything."""
 
@@ -249,6 +282,8 @@ class Batch:
         self.counts = RunCounts()
         self.finished: dict[str, RequestFinished] = {}
         self.refused: AuthenticationError | None = None  # a refused key: stop, don't spend
+        self.parked: list[tuple[float, int, _Line]] = []  # (when to look again, seq, line)
+        self._seq = itertools.count()
         client.bus.subscribe(self._on_event)
 
     def _on_event(self, event: Event) -> None:
@@ -294,9 +329,12 @@ class Batch:
             task_id = progress.add_task("requests", total=len(todo))
 
             async def worker() -> None:
-                while not queue.empty() and self.refused is None:
-                    await self._one(queue.get_nowait())
-                    progress.advance(task_id)
+                while self.refused is None:
+                    job = await self._next(queue)
+                    if job is None:
+                        return
+                    if await self._one(job):
+                        progress.advance(task_id)
 
             workers = [
                 asyncio.ensure_future(worker())
@@ -306,67 +344,94 @@ class Batch:
                 await asyncio.gather(*workers, return_exceptions=True)
             self.counts.interrupted = interrupted[0]
 
-    async def _one(self, item: BatchItem | BadLine) -> None:
-        if isinstance(item, BadLine):
+    async def _next(self, queue: asyncio.Queue[BatchItem | BadLine]) -> _Line | BadLine | None:
+        """The next line to send: a new one, else a parked one once some circuit it may use is
+        no longer open (or its wait is over); None when nothing is left."""
+        clock = self.client.clock
+        while True:
+            if not queue.empty():
+                item = queue.get_nowait()
+                return item if isinstance(item, BadLine) else _Line(item, clock.monotonic())
+            if not self.parked:
+                return None
+            check_at, _, line = self.parked[0]
+            now = clock.monotonic()
+            if check_at > now:
+                await clock.sleep(check_at - now)
+                continue
+            heapq.heappop(self.parked)
+            if now >= line.wait_until or self._admissible(line.item):
+                return line
+            self._park(line)
+
+    def _admissible(self, item: BatchItem) -> bool:
+        """Whether the router would take the line now (checking sends and records nothing)."""
+        model = item.model or self.client.settings.default_model
+        try:
+            self.client.router.precheck(model, pinned=item.region)
+        except CircuitOpen:
+            return False
+        except GemgateError:
+            return True  # another refusal (a spent day): the line goes, and fails at once
+        return True
+
+    def _park(self, line: _Line) -> None:
+        check_at = self.client.clock.monotonic() + _POLL_S * (1 + random.random())
+        heapq.heappush(self.parked, (check_at, next(self._seq), line))
+
+    async def _one(self, job: _Line | BadLine) -> bool:
+        """Send one line and write its result; False when it was parked to wait for a circuit
+        to close (it comes back through :meth:`_next`)."""
+        if isinstance(job, BadLine):
             self.counts.bad_lines += 1
-            self._fail(failed_record(item.id, ValueError(item.reason), kind="InvalidInput"))
-            return
-        request_id = os.urandom(16).hex()
+            self._fail(failed_record(job.id, ValueError(job.reason), kind="InvalidInput"))
+            return True
+        item, request_id = job.item, os.urandom(16).hex()
         try:
             result = await self._generate(item, request_id)
         except Exception as exc:  # one line's failure, whatever it is, must not stop the rest
             if isinstance(exc, AuthenticationError):
                 self.refused = exc
             event = self.finished.pop(request_id, None)
-            self._fail(failed_record(item.id, exc, event=event))
-            return
+            if self._waits(job, exc, event):
+                self._park(job)
+                return False
+            self._fail(job.record(failed_record(item.id, exc, event=event), self.client.clock))
+            return True
         self.finished.pop(request_id, None)
         self.counts.completed += 1
-        self.results.append(completed_record(item.id, result))
+        self.results.append(job.record(completed_record(item.id, result), self.client.clock))
+        return True
+
+    def _waits(self, job: _Line, error: Exception, event: RequestFinished | None) -> bool:
+        """Whether the line waits for a circuit to close instead of failing: every endpoint it
+        may use is open now (it was refused for that, or its own failure opened the last one),
+        and its ``--circuit-wait`` is not over. Counted once per line, from its first wait."""
+        now = self.client.clock.monotonic()
+        if self.refused is not None or not isinstance(error, CircuitOpen | TransientError):
+            return False
+        if isinstance(error, TransientError) and self._admissible(job.item):
+            return False  # an ordinary failure, after its own retries
+        if job.wait_until == math.inf:
+            job.wait_until = now + self.options.circuit_wait_s
+        if now >= job.wait_until:
+            return False
+        job.attempts += event.attempts if event is not None else 0
+        return True
 
     async def _generate(self, item: BatchItem, request_id: str) -> Result:
-        """The line's request. When every endpoint it may use has an open circuit (or the
-        adaptive throttle refuses it), it waits for a circuit to close and goes again, for at
-        most ``--circuit-wait`` seconds in all: a short outage pauses a batch, not fails it."""
-        clock, budget = self.client.clock, self.options.circuit_wait_s
-        began = clock.monotonic()
-        while True:
-            try:
-                return await self.client.generate(
-                    item.contents,
-                    model=item.model,
-                    generation_config=item.generation_config,
-                    system_instruction=item.system_instruction,
-                    user_id=item.user_id,
-                    feature=item.feature,
-                    team=item.team,
-                    priority=item.priority,
-                    request_id=request_id,
-                    region=item.region,
-                )
-            except (CircuitOpen, Throttled) as refusal:
-                left = began + budget - clock.monotonic()
-                if left <= 0:
-                    raise
-                self.finished.pop(request_id, None)
-                await self._until_admitted(item, refusal, left)
-
-    async def _until_admitted(self, item: BatchItem, refusal: Exception, left: float) -> None:
-        """Wait (at most ``left`` seconds) until the router would take the line again: some
-        circuit it may use is no longer open. Checking sends nothing and records nothing."""
-        clock = self.client.clock
-        until = clock.monotonic() + left
-        model = item.model or self.client.settings.default_model
-        if isinstance(refusal, Throttled):  # a chance, not a state: try again in a moment
-            await clock.sleep(min(_POLL_S * (1 + random.random()), left))
-            return
-        while (now := clock.monotonic()) < until:
-            await clock.sleep(min(_POLL_S * (1 + random.random()), until - now))
-            try:
-                self.client.router.precheck(model, pinned=item.region)
-            except (CircuitOpen, DailyQuotaExhausted):
-                continue
-            return
+        return await self.client.generate(
+            item.contents,
+            model=item.model,
+            generation_config=item.generation_config,
+            system_instruction=item.system_instruction,
+            user_id=item.user_id,
+            feature=item.feature,
+            team=item.team,
+            priority=item.priority,
+            request_id=request_id,
+            region=item.region,
+        )
 
     def _fail(self, record: dict[str, Any]) -> None:
         self.counts.failed += 1

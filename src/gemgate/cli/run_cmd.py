@@ -284,6 +284,8 @@ class Batch:
         self.refused: AuthenticationError | None = None  # a refused key: stop, don't spend
         self.parked: list[tuple[float, int, _Line]] = []  # (when to look again, seq, line)
         self._seq = itertools.count()
+        self._busy = 0  # lines being sent now
+        self._changed = asyncio.Event()
         client.bus.subscribe(self._on_event)
 
     def _on_event(self, event: Event) -> None:
@@ -333,8 +335,13 @@ class Batch:
                     job = await self._next(queue)
                     if job is None:
                         return
-                    if await self._one(job):
-                        progress.advance(task_id)
+                    self._busy += 1
+                    try:
+                        if await self._one(job):
+                            progress.advance(task_id)
+                    finally:
+                        self._busy -= 1
+                        self._changed.set()  # a line set aside, or the last one done
 
             workers = [
                 asyncio.ensure_future(worker())
@@ -348,12 +355,16 @@ class Batch:
         """The next line to send: a new one, else a parked one once some circuit it may use is
         no longer open (or its wait is over); None when nothing is left."""
         clock = self.client.clock
-        while True:
+        while self.refused is None:
             if not queue.empty():
                 item = queue.get_nowait()
                 return item if isinstance(item, BadLine) else _Line(item, clock.monotonic())
             if not self.parked:
-                return None
+                if not self._busy:
+                    return None
+                self._changed.clear()  # a line still out may be set aside: stay for it
+                await self._changed.wait()
+                continue
             check_at, _, line = self.parked[0]
             now = clock.monotonic()
             if check_at > now:
@@ -363,6 +374,7 @@ class Batch:
             if now >= line.wait_until or self._admissible(line.item):
                 return line
             self._park(line)
+        return None
 
     def _admissible(self, item: BatchItem) -> bool:
         """Whether the router would take the line now (checking sends and records nothing)."""

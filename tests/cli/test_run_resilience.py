@@ -4,8 +4,10 @@ summary says why lines failed and which circuits opened."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,24 +31,33 @@ def primary_down(tmp_path: Path) -> Iterator[Emulator]:
     emu.stop()
 
 
-def test_lines_fail_over_unless_pinned_and_the_summary_says_why(
-    tmp_path: Path, primary_down: Emulator
-) -> None:
-    lines = [{"id": f"free-{i}", "prompt": f"question {i}"} for i in range(30)]
-    lines += [{"id": f"eu-{i}", "prompt": f"q {i}", "region": "europe-west1"} for i in range(5)]
-    lines += [{"id": f"us-{i}", "prompt": f"q {i}", "region": "us-central1"} for i in range(5)]
+def run_on_vertex(
+    tmp_path: Path, emulator: Emulator, lines: list[dict[str, str]], *, circuit_wait: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, dict[str, Any]], dict[str, Any]]:
+    """`gemgate run` of ``lines`` at concurrency 1 on two Vertex regions: the process, the
+    results by id, the summary."""
     prompts, out = tmp_path / "p.jsonl", tmp_path / "out.jsonl"
     prompts.write_text("".join(json.dumps(line) + "\n" for line in lines))
     config, summary = tmp_path / "gemgate.toml", tmp_path / "s.json"
     config.write_text(CONFIG)
     result = gemgate(
         "run", str(prompts), "-o", str(out), "--config", str(config),
-        "--endpoint", primary_down.url, "--summary-json", str(summary), "--concurrency", "1",
-        "--circuit-wait", "0.2",  # the pinned lines wait that long for us-central1, then fail
-        GEMINI_API_KEY=KEY,
+        "--endpoint", emulator.url, "--summary-json", str(summary), "--concurrency", "1",
+        "--circuit-wait", circuit_wait, GEMINI_API_KEY=KEY,
     )  # fmt: skip
-    assert result.returncode == 1, result.stderr
     by_id = {r["id"]: r for r in read_jsonl(out)}
+    return result, by_id, json.loads(summary.read_text())
+
+
+def test_lines_fail_over_unless_pinned_and_the_summary_says_why(
+    tmp_path: Path, primary_down: Emulator
+) -> None:
+    lines = [{"id": f"free-{i}", "prompt": f"question {i}"} for i in range(30)]
+    lines += [{"id": f"eu-{i}", "prompt": f"q {i}", "region": "europe-west1"} for i in range(5)]
+    lines += [{"id": f"us-{i}", "prompt": f"q {i}", "region": "us-central1"} for i in range(5)]
+    # the pinned lines wait 0.2 s for us-central1, then fail
+    result, by_id, s = run_on_vertex(tmp_path, primary_down, lines, circuit_wait="0.2")
+    assert result.returncode == 1, result.stderr
     assert len(by_id) == 40
     for i in range(30):
         assert (by_id[f"free-{i}"]["status"], by_id[f"free-{i}"]["region"]) == (
@@ -59,7 +70,6 @@ def test_lines_fail_over_unless_pinned_and_the_summary_says_why(
     assert {r["error"]["type"] for r in pinned_us} == {"CircuitOpen"}
     by_region = primary_down.stats()["by_region"]
     assert by_region["us-central1"] == 5  # the threshold; nothing after the circuit opened
-    s = json.loads(summary.read_text())
     assert s["failed_by_error"] == {"CircuitOpen": 5}
     assert s["circuits_opened"] == {"us-central1/gemini-2.5-flash": 1}
     assert "circuits opened" in result.stderr
@@ -104,21 +114,11 @@ def test_lines_waiting_for_a_down_region_do_not_hold_up_the_others(
     ten free lines still go at once, and the pinned ones wait out their 2 s together."""
     lines = [{"id": f"us-{i}", "prompt": f"q {i}", "region": "us-central1"} for i in range(20)]
     lines += [{"id": f"free-{i}", "prompt": f"q {i}"} for i in range(10)]
-    prompts, out = tmp_path / "p.jsonl", tmp_path / "out.jsonl"
-    prompts.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    config, summary = tmp_path / "gemgate.toml", tmp_path / "s.json"
-    config.write_text(CONFIG)
-    result = gemgate(
-        "run", str(prompts), "-o", str(out), "--config", str(config),
-        "--endpoint", primary_down.url, "--summary-json", str(summary), "--concurrency", "1",
-        "--circuit-wait", "2", GEMINI_API_KEY=KEY,
-    )  # fmt: skip
+    result, by_id, s = run_on_vertex(tmp_path, primary_down, lines, circuit_wait="2")
     assert result.returncode == 1
-    by_id = {r["id"]: r for r in read_jsonl(out)}
     assert len(by_id) == 30
     assert all(by_id[f"free-{i}"]["status"] == "completed" for i in range(10))
     assert {by_id[f"us-{i}"]["error"]["type"] for i in range(20)} == {"CircuitOpen"}
-    s = json.loads(summary.read_text())
     assert s["failed_by_error"] == {"CircuitOpen": 20}
     assert 2.0 <= s["wall_s"] < 6.0  # not 20 × 2 s one after another
     assert primary_down.stats()["by_region"]["us-central1"] == 5  # the threshold, then nothing

@@ -5,12 +5,13 @@ test is about time."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Iterable
 
 import pytest
 
@@ -224,15 +225,24 @@ async def test_adaptive_throttling_refuses_locally_what_a_sick_endpoint_would_re
     assert len(refused) == 300 - sent
 
 
-async def test_several_developer_api_base_urls_fail_over_in_order() -> None:
+@contextlib.asynccontextmanager
+async def two_base_urls(
+    *faults: FaultRule,
+) -> AsyncIterator[tuple[GeminiAPIClient, EmulatorServer, EmulatorServer]]:
+    """A client on two Developer API base URLs: an emulator with ``faults``, then a healthy one."""
     async with (
-        EmulatorServer(EmulatorConfig(faults=(DOWN,))) as sick,
-        EmulatorServer(EmulatorConfig()) as healthy,
+        EmulatorServer(EmulatorConfig(faults=faults)) as first,
+        EmulatorServer(EmulatorConfig()) as second,
     ):
-        endpoint = EndpointSettings(base_urls=(sick.base_url, healthy.base_url))
+        endpoint = EndpointSettings(base_urls=(first.base_url, second.base_url))
         settings = dataclasses.replace(load_settings(None, env={}), endpoint=endpoint)
         async with GeminiAPIClient.from_settings(settings, Secret("k"), clock=FakeClock()) as c:
-            results = [await c.generate(f"{PROMPT} {i}") for i in range(20)]
+            yield c, first, second
+
+
+async def test_several_developer_api_base_urls_fail_over_in_order() -> None:
+    async with two_base_urls(DOWN) as (client, sick, healthy):
+        results = [await client.generate(f"{PROMPT} {i}") for i in range(20)]
         assert sick.stats()["requests_total"] == 5
         assert healthy.stats()["requests_total"] == 20
     assert {r.region for r in results} == {healthy.base_url.removeprefix("http://")}
@@ -467,15 +477,9 @@ async def test_when_every_regions_day_is_spent_the_model_stops_until_the_reset()
 
 async def test_developer_api_base_urls_share_one_quota_so_a_spent_day_does_not_move() -> None:
     day_spent = FaultRule("status", status=429, quota="day")
-    async with (
-        EmulatorServer(EmulatorConfig(faults=(day_spent,))) as first,
-        EmulatorServer(EmulatorConfig()) as second,
-    ):
-        endpoint = EndpointSettings(base_urls=(first.base_url, second.base_url))
-        settings = dataclasses.replace(load_settings(None, env={}), endpoint=endpoint)
-        async with GeminiAPIClient.from_settings(settings, Secret("k"), clock=FakeClock()) as c:
-            with pytest.raises(DailyQuotaExhausted):
-                await c.generate(PROMPT)
+    async with two_base_urls(day_spent) as (client, first, second):
+        with pytest.raises(DailyQuotaExhausted):
+            await client.generate(PROMPT)
         assert first.stats()["requests_total"] == 1
         assert second.stats()["requests_total"] == 0
 

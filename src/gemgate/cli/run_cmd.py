@@ -114,8 +114,8 @@ class RunOptions:
     default=300.0,
     show_default=True,
     metavar="SECONDS",
-    help="How long a line may wait in all for an open circuit to close (or the adaptive "
-    "throttle to let it go) before it fails; 0 fails it at once.",
+    help="How long a line whose every endpoint has an open circuit waits, set aside while "
+    "the others go on, for one to close before it fails; 0 fails it at once.",
 )
 def run(
     prompts: Path,

@@ -12,7 +12,8 @@ deadline ran out is not the endpoint's fault: the breaker and throttle do not co
 
 A 429 teaches the limiter: a per-minute quota with a ``retryDelay`` pauses that dimension for
 every process sharing the limiter's store; a per-day quota stops the model until midnight
-Pacific time.
+Pacific time, unless another Vertex region's day is not spent: then that region is passed over
+and the request moves on at once (a move for quota, never charged to the retry budget).
 """
 
 from __future__ import annotations

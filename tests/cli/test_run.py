@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import resource
 import select
 import signal
 import subprocess
@@ -272,3 +273,29 @@ def test_on_a_terminal_the_progress_bar_draws_and_the_run_ends(tmp_path: Path) -
     assert "10/10" in text  # the bar's count
     assert "completed" in text  # then the summary
     assert len(read_jsonl(out)) == 10
+
+
+def _small_files() -> None:
+    """In the child: files of at most 4 KiB, and a write past that fails instead of killing it."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+
+def test_a_results_file_that_cannot_be_written_stops_the_run_and_says_so(
+    tmp_path: Path,
+) -> None:
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text("".join(f'{{"id": "{i}", "prompt": "q {i}"}}\n' for i in range(200)))
+    out = tmp_path / "r.jsonl"
+    run = subprocess.run(
+        [*GEMGATE, "run", str(prompts), "-o", str(out), "--emulator"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env(),
+        preexec_fn=_small_files,
+    )
+    assert run.returncode == 1, run.stderr  # not 0: lines were not recorded
+    assert "the results could not be written" in run.stderr
+    assert "rerun" in run.stderr
+    assert out.stat().st_size <= 4096

@@ -284,7 +284,9 @@ class Batch:
         self.refused: AuthenticationError | None = None  # a refused key: stop, don't spend
         self.parked: list[tuple[float, int, _Line]] = []  # (when to look again, seq, line)
         self._seq = itertools.count()
+        self.write_error: OSError | None = None  # the results file could not be written
         self._busy = 0  # lines being sent now
+        self._keeper = False  # a worker sleeps until the first parked line is due
         self._changed = asyncio.Event()
         client.bus.subscribe(self._on_event)
 
@@ -303,7 +305,10 @@ class Batch:
             with _warnings_as_lines(self.err):
                 await self._process(todo)
         finally:
-            self.results.close()
+            try:
+                self.results.close()
+            except OSError as exc:  # a full disk: the last lines may not have reached it
+                self.write_error = self.write_error or exc
         summary = build_summary(
             self.counts, self.client.metrics, self.client.costs, time.monotonic() - start
         )
@@ -318,6 +323,12 @@ class Batch:
         if self.refused is not None:
             self._say(f"gemgate run: stopped, the credential was refused: {self.refused}")
             return EXIT_USAGE
+        if self.write_error is not None:
+            self._say(
+                f"gemgate run: stopped, the results could not be written: {self.write_error} "
+                "(free the space and rerun the same command to finish)"
+            )
+            return EXIT_FAILED
         return EXIT_FAILED if self.counts.failed else EXIT_OK
 
     def _say(self, text: str) -> None:
@@ -331,7 +342,7 @@ class Batch:
             task_id = progress.add_task("requests", total=len(todo))
 
             async def worker() -> None:
-                while self.refused is None:
+                while not self._stopped():
                     job = await self._next(queue)
                     if job is None:
                         return
@@ -339,9 +350,12 @@ class Batch:
                     try:
                         if await self._one(job):
                             progress.advance(task_id)
+                    except OSError as exc:  # the results file cannot be written: stop, say so
+                        self.write_error = exc
                     finally:
                         self._busy -= 1
-                        self._changed.set()  # a line set aside, or the last one done
+                        if not self._busy or not self._keeper:
+                            self._changed.set()  # a line set aside, or the last one done
 
             workers = [
                 asyncio.ensure_future(worker())
@@ -352,29 +366,37 @@ class Batch:
             self.counts.interrupted = interrupted[0]
 
     async def _next(self, queue: asyncio.Queue[BatchItem | BadLine]) -> _Line | BadLine | None:
-        """The next line to send: a new one, else a parked one once some circuit it may use is
-        no longer open (or its wait is over); None when nothing is left."""
+        """The next line to send: a parked one that is due and whose circuit is no longer open
+        (or whose wait is over), else a new one; None when nothing is left. While parked lines
+        are not due, one worker sleeps until the first is and the others wait for news."""
         clock = self.client.clock
-        while self.refused is None:
+        while not self._stopped():
+            now = clock.monotonic()
+            if self.parked and self.parked[0][0] <= now:
+                _, _, line = heapq.heappop(self.parked)
+                if now >= line.wait_until or self._admissible(line.item):
+                    self._changed.set()  # others may go too (a circuit closed): wake them
+                    return line
+                self._park(line)
+                continue
             if not queue.empty():
                 item = queue.get_nowait()
-                return item if isinstance(item, BadLine) else _Line(item, clock.monotonic())
-            if not self.parked:
-                if not self._busy:
-                    return None
-                self._changed.clear()  # a line still out may be set aside: stay for it
+                return item if isinstance(item, BadLine) else _Line(item, now)
+            if not self.parked and not self._busy:
+                return None
+            if not self.parked or self._keeper:
+                self._changed.clear()  # a line out may be set aside, or the keeper hand one over
                 await self._changed.wait()
                 continue
-            check_at, _, line = self.parked[0]
-            now = clock.monotonic()
-            if check_at > now:
-                await clock.sleep(check_at - now)
-                continue
-            heapq.heappop(self.parked)
-            if now >= line.wait_until or self._admissible(line.item):
-                return line
-            self._park(line)
+            self._keeper = True
+            try:
+                await clock.sleep(self.parked[0][0] - now)
+            finally:
+                self._keeper = False
         return None
+
+    def _stopped(self) -> bool:
+        return self.refused is not None or self.write_error is not None
 
     def _admissible(self, item: BatchItem) -> bool:
         """Whether the router would take the line now (checking sends and records nothing)."""

@@ -1,9 +1,10 @@
 """``gemgate run PROMPTS.jsonl -o RESULTS.jsonl``: a batch through the whole pipeline.
 
 Exit status: 0 when every line has completed (in this run or an earlier one); 1 when some line
-failed in this run; 2 for a usage or configuration error: a bad option or config file, no API
-key or a refused one (which stops the run at once), an output file that is not a results file;
-130 when interrupted by Ctrl-C or SIGTERM (finished results are kept; rerun to finish the rest).
+failed in this run (or the results file could not be written); 2 for a usage or configuration
+error: a bad option or config file, no API key or a refused one (which stops the run at once), an
+output file that is not a results file; 130 when interrupted by Ctrl-C or SIGTERM (finished
+results are kept; rerun to finish the rest).
 """
 
 from __future__ import annotations

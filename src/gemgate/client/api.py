@@ -97,10 +97,9 @@ class GeminiAPIClient:
             scope=scope_of(settings, auth),
         )
         r = settings.retry
-        router = router_for(
+        self.router = router = router_for(
             settings, endpoints_of(settings, base_url), self.clock, self.bus, self.life.scope
         )
-        self.router = router
         self._preflights = asyncio.Semaphore(settings.concurrency)
         self.attempts = Attempts(
             self.life,
@@ -162,7 +161,7 @@ class GeminiAPIClient:
                 await self.router.breakers.close()
 
     def __repr__(self) -> str:
-        return f"<GeminiAPIClient endpoints={[e.name for e in self.attempts.endpoints]}>"
+        return f"<GeminiAPIClient endpoints={list(self.router.names)}>"
 
     def _call(
         self,

@@ -51,7 +51,6 @@ class Attempts:
         self, life: Lifecycle, retry: RetryPolicy, router: Router, budget: RetryBudget | None
     ) -> None:
         self.life, self.retry, self.router, self.budget = life, retry, router, budget
-        self.endpoints = router.endpoints
 
     def precheck(self, call: Call) -> None:
         """Fail fast, before queueing or waiting for rate limits, when every endpoint the call

@@ -68,7 +68,7 @@ def default_allowance(window_s: float) -> float:
 
     The floor is absolute because the jitter is: a request that has to open a connection (a TLS
     handshake), or that a busy server queues, lands tens of milliseconds after one sent on a warm
-    connection, whatever the window (up to 63 ms seen against our emulator on loopback)."""
+    connection, whatever the window (a 30 ms floor let a 429 through in the limit tests)."""
     return min(max(window_s / 100, 0.1), 0.5)
 
 
